@@ -1,0 +1,165 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, validated at start-up. Every object is strict, so a misspelt key is
+ * an error rather than a silently ignored setting. Defaults are the embedded install:
+ * SQLite file and a filesystem object store under ./data, HTTP on 127.0.0.1:8080.
+ */
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const slug = (what: string) =>
+  z.string().regex(SLUG, {
+    error: `must be a ${what} id of lowercase letters, digits and dashes (e.g. "ward-x-counter-3")`,
+  });
+
+const port = z
+  .number({ error: 'must be a TCP port number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be from 1 to 65535' })
+  .max(65535, { error: 'must be from 1 to 65535' });
+
+const positiveMs = z.number().int({ error: 'must be a whole number of milliseconds' }).positive({ error: 'must be above 0' });
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as "Asia/Ho_Chi_Minh"' },
+);
+
+export const siteSchema = z.strictObject({
+  id: slug('site'),
+  name: z.string().min(1),
+  /** The parent site's id: sites form the administrative tree (province › district › ward › office). */
+  parent: slug('site').optional(),
+});
+
+export const cameraSchema = z.strictObject({
+  id: slug('camera'),
+  name: z.string().min(1).optional(),
+  site: slug('site').optional(),
+  /** ONVIF device address; Vigil asks the camera for its stream URIs. */
+  onvif: z
+    .strictObject({
+      host: z.string().min(1),
+      port: port.default(80),
+      username: z.string().default('admin'),
+      password: z.string().default(''),
+    })
+    .optional(),
+  /** Plain RTSP URL, for cameras without ONVIF. Credentials may be given inline or below. */
+  rtspUrl: z.string().regex(/^rtsps?:\/\//i, { error: 'must start with rtsp:// or rtsps://' }).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  audio: z.enum(['auto', 'off']).default('auto'),
+  enabled: z.boolean().default(true),
+});
+
+export const configSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default('./data'),
+    timeZone: timeZone.default('Asia/Ho_Chi_Minh'),
+    http: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8080),
+      })
+      .default({ host: '127.0.0.1', port: 8080 }),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      })
+      .default({ level: 'info' }),
+    database: z
+      .strictObject({
+        driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        /** Default: <dataDir>/vigil.db */
+        sqlitePath: z.string().min(1).optional(),
+        postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, { error: 'must start with postgres://' }).optional(),
+      })
+      .default({ driver: 'sqlite' }),
+    storage: z
+      .strictObject({
+        driver: z.enum(['fs', 'minio']).default('fs'),
+        /** Default: <dataDir>/objects */
+        fsRoot: z.string().min(1).optional(),
+        minio: z
+          .strictObject({
+            endPoint: z.string().min(1),
+            port: port.default(9000),
+            useSSL: z.boolean().default(false),
+            accessKey: z.string().min(1),
+            secretKey: z.string().min(1),
+            bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+              error: 'must be a valid bucket name (3–63 lowercase letters, digits, dots, dashes)',
+            }),
+          })
+          .optional(),
+      })
+      .default({ driver: 'fs' }),
+    recorder: z
+      .strictObject({
+        segmentMs: positiveMs.min(1000, { error: 'must be at least 1000 ms' }).default(10_000),
+        stallTimeoutMs: positiveMs.default(5_000),
+        spoolDir: z.string().min(1).optional(),
+        spoolQuotaBytes: z.number().int().positive().default(2 * 1024 ** 3),
+        ffmpegPath: z.string().min(1).default('ffmpeg'),
+      })
+      .default({ segmentMs: 10_000, stallTimeoutMs: 5_000, spoolQuotaBytes: 2 * 1024 ** 3, ffmpegPath: 'ffmpeg' }),
+    sites: z.array(siteSchema).default([]),
+    cameras: z.array(cameraSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.storage.driver === 'minio' && !cfg.storage.minio) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['storage', 'minio'],
+        message: 'is required when storage.driver is "minio" (endPoint, accessKey, secretKey, bucket)',
+      });
+    }
+    if (cfg.database.driver === 'postgres' && !cfg.database.postgresUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'postgresUrl'],
+        message: 'is required when database.driver is "postgres"',
+      });
+    }
+    const siteIds = new Set(cfg.sites.map((s) => s.id));
+    reportDuplicates(cfg.sites.map((s) => s.id), 'sites', 'site', ctx);
+    cfg.sites.forEach((s, i) => {
+      if (s.parent && !siteIds.has(s.parent)) {
+        ctx.addIssue({ code: 'custom', path: ['sites', i, 'parent'], message: `names site "${s.parent}", which is not declared in sites` });
+      }
+    });
+    reportDuplicates(cfg.cameras.map((c) => c.id), 'cameras', 'camera', ctx);
+    cfg.cameras.forEach((c, i) => {
+      if (!c.onvif === !c.rtspUrl) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cameras', i],
+          message: 'needs exactly one of "onvif" (address and credentials) or "rtspUrl"',
+        });
+      }
+      if (c.site && !siteIds.has(c.site)) {
+        ctx.addIssue({ code: 'custom', path: ['cameras', i, 'site'], message: `names site "${c.site}", which is not declared in sites` });
+      }
+    });
+  });
+
+function reportDuplicates(ids: string[], listKey: string, what: string, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (seen.has(id)) {
+      ctx.addIssue({ code: 'custom', path: [listKey, i, 'id'], message: `repeats ${what} id "${id}"; ids must be unique` });
+    }
+    seen.add(id);
+  });
+}
+
+export type VigilConfig = z.infer<typeof configSchema>;
+export type CameraConfig = z.infer<typeof cameraSchema>;
+export type SiteConfig = z.infer<typeof siteSchema>;
