@@ -1,0 +1,72 @@
+/**
+ * Pure argument builders for the one ffmpeg each camera gets. Nothing here runs a process, so
+ * every choice is checked by table tests (test/unit/ffmpeg-args.test.ts).
+ */
+export type AudioPlan = 'copy' | 'transcode_aac' | 'none';
+
+/** MP4 holds AAC (and MP3); G.711 and others are transcoded, cheaply, at 8 kHz mono. */
+export function audioPlanFor(codec: string | null | undefined, setting: 'auto' | 'off'): AudioPlan {
+  if (setting === 'off' || !codec) return 'none';
+  const c = codec.toLowerCase();
+  if (c === 'aac' || c === 'mp4a' || c === 'mpeg4-generic' || c === 'mp3') return 'copy';
+  return 'transcode_aac';
+}
+
+export interface RecordArgsInput {
+  /** The camera's RTSP URL, credentials included: goes to ffmpeg only, never to a log. */
+  inputUrl: string;
+  segmentMs: number;
+  /** Socket I/O timeout: a silent camera makes ffmpeg give up after this long. */
+  socketTimeoutMs: number;
+  audio: AudioPlan;
+  /** Output file pattern with one %d field, e.g. /spool/cam-1/r1767578400000-%06d.mp4 */
+  filePattern: string;
+}
+
+export interface FfmpegArgs {
+  inputOptions: string[];
+  input: string;
+  outputOptions: string[];
+  output: string;
+}
+
+/** Fragmented MP4 with its own moov per segment: playable alone, readable after a crash. */
+export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof';
+
+export function buildRecordArgs(o: RecordArgsInput): FfmpegArgs {
+  if (!/%0?\d*d/.test(o.filePattern)) throw new Error('filePattern needs a %d field for the segment number');
+  const audioOptions: Record<AudioPlan, string[]> = {
+    copy: ['-map', '0:a:0?', '-c:a', 'copy'],
+    transcode_aac: ['-map', '0:a:0?', '-c:a', 'aac', '-b:a', '32k', '-ac', '1'],
+    none: ['-an'],
+  };
+  return {
+    inputOptions: [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel', 'error',
+      '-stats_period', '0.5',
+      '-rtsp_transport', 'tcp',
+      '-timeout', String(Math.round(o.socketTimeoutMs * 1000)),
+    ],
+    input: o.inputUrl,
+    outputOptions: [
+      '-map', '0:v:0',
+      '-c:v', 'copy',
+      ...audioOptions[o.audio],
+      '-f', 'segment',
+      '-segment_time', (o.segmentMs / 1000).toString(),
+      '-segment_format', 'mp4',
+      '-segment_format_options', SEGMENT_MOVFLAGS,
+      '-segment_list', 'pipe:1',
+      '-segment_list_type', 'csv',
+      '-segment_list_flags', '+live',
+    ],
+    output: o.filePattern,
+  };
+}
+
+/** The whole argv, for spawning without fluent-ffmpeg (benchmarks) and for tests. */
+export function toArgv(a: FfmpegArgs): string[] {
+  return [...a.inputOptions, '-i', a.input, ...a.outputOptions, '-y', a.output];
+}
