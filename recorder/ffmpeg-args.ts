@@ -45,6 +45,7 @@ export function buildRecordArgs(o: RecordArgsInput): FfmpegArgs {
       '-hide_banner',
       '-nostdin',
       '-loglevel', 'error',
+      '-stats',
       '-stats_period', '0.5',
       '-rtsp_transport', 'tcp',
       '-timeout', String(Math.round(o.socketTimeoutMs * 1000)),

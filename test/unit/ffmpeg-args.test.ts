@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { audioPlanFor, buildRecordArgs, toArgv } from '../../recorder/ffmpeg-args.ts';
 import { LineSplitter, parseSegmentListLine } from '../../recorder/segment-list.ts';
+import { classifyExit } from '../../recorder/ffmpeg-failure.ts';
 
 describe('audio plan', () => {
   it.each([
@@ -68,5 +69,21 @@ describe('segment list lines', () => {
     expect(s.push('a.mp4,0,1\nb.mp')).toEqual(['a.mp4,0,1']);
     expect(s.push('4,1,2\r\n')).toEqual(['b.mp4,1,2']);
     expect(s.flush()).toEqual([]);
+  });
+});
+
+describe('ffmpeg exit classification', () => {
+  it.each([
+    [['[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized', 'rtsp://admin:hunter2@10.0.0.3/main: Server returned 401 Unauthorized (authorization failed)'], 'auth_failed'],
+    [['rtsp://admin:hunter2@127.0.0.1:5554/main: Connection refused'], 'camera_unreachable'],
+    [['rtsp://10.0.0.9/main: Connection timed out'], 'camera_unreachable'],
+    [['[rtsp @ 0x2] method DESCRIBE failed: 404 Not Found'], 'stream_error'],
+    [['some unknown failure'], 'stream_error'],
+    [[], 'stream_error'],
+  ] as const)('%j → %s', (lines, reason) => {
+    const r = classifyExit(lines, { code: 1, signal: null });
+    expect(r.reason).toBe(reason);
+    expect(r.detail).not.toContain('hunter2');
+    expect(r.detail.length).toBeGreaterThan(10);
   });
 });

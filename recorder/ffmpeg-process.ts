@@ -1,0 +1,111 @@
+import { EventEmitter } from 'node:events';
+import ffmpeg from 'fluent-ffmpeg';
+import type { ChildProcess } from 'node:child_process';
+import type { Clock } from '../src/clock.ts';
+import type { FfmpegArgs } from './ffmpeg-args.ts';
+import { LineSplitter, parseSegmentListLine, type ClosedSegment } from './segment-list.ts';
+
+/**
+ * One ffmpeg run through fluent-ffmpeg: the only place that touches that (unmaintained)
+ * package. Emits:
+ *   'segment' (ClosedSegment)     a segment file was closed (from the CSV list on stdout)
+ *   'progress' ({ mediaMs, atMs }) output time advanced (stats line), for stall detection
+ *   'exit' ({ code, signal, stderrTail }) the process ended, after every 'segment'
+ * The argv carries the camera URL with credentials: it is never logged or emitted.
+ */
+export interface RunExit {
+  code: number | null;
+  signal: string | null;
+  stderrTail: string[];
+}
+
+export interface FfmpegRunOptions {
+  ffmpegPath: string;
+  clock: Clock;
+  /** After SIGINT, how long to wait before SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+export class FfmpegRun extends EventEmitter {
+  private proc: ChildProcess | undefined;
+  private exited = false;
+  private readonly stderrTail: string[] = [];
+  private lastMediaMs = -1;
+  private exitPromise: Promise<void>;
+  private resolveExit!: () => void;
+
+  constructor(private readonly args: FfmpegArgs, private readonly opts: FfmpegRunOptions) {
+    super();
+    this.exitPromise = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  start(): void {
+    const cmd = ffmpeg({ stdoutLines: 40 } as ffmpeg.FfmpegCommandOptions)
+      .setFfmpegPath(this.opts.ffmpegPath)
+      .input(this.args.input)
+      .inputOptions(this.args.inputOptions)
+      .output(this.args.output)
+      .outputOptions(this.args.outputOptions);
+    const list = new LineSplitter();
+    const onListLines = (lines: string[]) => {
+      for (const line of lines) {
+        const seg = parseSegmentListLine(line);
+        if (seg) this.emit('segment', seg satisfies ClosedSegment);
+      }
+    };
+    cmd.on('start', () => {
+      const proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      this.proc = proc;
+      proc?.stdout?.on('data', (d: Buffer) => onListLines(list.push(String(d))));
+      proc?.once('exit', (code, signal) => {
+        // stdout may still hold the last list line; wait for it to close before 'exit'.
+        const finish = () => {
+          if (this.exited) return;
+          this.exited = true;
+          onListLines(list.flush());
+          this.emit('exit', { code, signal, stderrTail: [...this.stderrTail] } satisfies RunExit);
+          this.resolveExit();
+        };
+        if (proc.stdout && !proc.stdout.readableEnded) proc.stdout.once('close', finish);
+        else finish();
+      });
+    });
+    cmd.on('stderr', (line: string) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > 40) this.stderrTail.shift();
+      const m = /time=\s*(-?)(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(line);
+      if (m && !m[1]) {
+        const mediaMs = Math.round((Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4])) * 1000);
+        if (mediaMs > this.lastMediaMs) {
+          this.lastMediaMs = mediaMs;
+          this.emit('progress', { mediaMs, atMs: this.opts.clock.nowMs() });
+        }
+      }
+    });
+    // fluent-ffmpeg reports a non-zero exit as 'error'; the exit handler above already covers
+    // it. Listening here keeps an EventEmitter 'error' from being thrown.
+    cmd.on('error', () => undefined);
+    cmd.run();
+  }
+
+  /** SIGINT (ffmpeg finalises the open segment), SIGKILL if it has not exited in time. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || this.exited) return this.exitPromise;
+    proc.kill('SIGINT');
+    const cancel = this.opts.clock.setTimer(this.opts.stopTimeoutMs ?? 5_000, () => {
+      if (!this.exited) proc.kill('SIGKILL');
+    });
+    await this.exitPromise;
+    cancel();
+  }
+
+  /** Resolves when the process has exited (and every segment was reported). */
+  whenExited(): Promise<void> {
+    return this.exitPromise;
+  }
+}
