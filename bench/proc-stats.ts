@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * CPU and memory of processes from /proc, for benchmarks: CPU as seconds of user+system time
+ * (compare two readings over a window), memory as PSS (proportional set size: shared pages
+ * split between the processes sharing them, so N processes' PSS add up honestly).
+ */
+const CLK_TCK = 100;
+
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+export function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Sums CPU seconds of several processes between two calls: start() then stop(). */
+export function cpuWindow(pids: () => number[]): { stop(): { cpuSeconds: number; wallSeconds: number } } {
+  const t0 = process.hrtime.bigint();
+  const before = new Map(pids().map((p) => [p, cpuSeconds(p)]));
+  return {
+    stop() {
+      let total = 0;
+      for (const p of pids()) total += cpuSeconds(p) - (before.get(p) ?? 0);
+      return { cpuSeconds: total, wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    },
+  };
+}
+
+export function machineFacts(): string {
+  const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+  const cores = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm)?.length ?? 0;
+  const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+  return `${cpu}, ${cores} cores, ${(memKb / 1024 / 1024).toFixed(1)} GiB, Node ${process.version}`;
+}
