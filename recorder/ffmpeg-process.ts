@@ -61,17 +61,13 @@ export class FfmpegRun extends EventEmitter {
       const proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
       this.proc = proc;
       proc?.stdout?.on('data', (d: Buffer) => onListLines(list.push(String(d))));
-      proc?.once('exit', (code, signal) => {
-        // stdout may still hold the last list line; wait for it to close before 'exit'.
-        const finish = () => {
-          if (this.exited) return;
-          this.exited = true;
-          onListLines(list.flush());
-          this.emit('exit', { code, signal, stderrTail: [...this.stderrTail] } satisfies RunExit);
-          this.resolveExit();
-        };
-        if (proc.stdout && !proc.stdout.readableEnded) proc.stdout.once('close', finish);
-        else finish();
+      // 'close' comes after the process exited AND its stdio closed, so every list line is in.
+      proc?.once('close', (code, signal) => {
+        if (this.exited) return;
+        this.exited = true;
+        onListLines(list.flush());
+        this.emit('exit', { code, signal, stderrTail: [...this.stderrTail] } satisfies RunExit);
+        this.resolveExit();
       });
     });
     cmd.on('stderr', (line: string) => {
@@ -86,16 +82,33 @@ export class FfmpegRun extends EventEmitter {
         }
       }
     });
-    // fluent-ffmpeg reports a non-zero exit as 'error'; the exit handler above already covers
-    // it. Listening here keeps an EventEmitter 'error' from being thrown.
-    cmd.on('error', () => undefined);
+    // fluent-ffmpeg reports a non-zero exit as 'error' (the close handler covers that), and
+    // also failures before any process exists (ffmpeg not found): those become an exit here.
+    cmd.on('error', (err: Error) => {
+      if (this.proc || this.exited) return;
+      this.exited = true;
+      this.emit('exit', { code: null, signal: null, stderrTail: [err.message] } satisfies RunExit);
+      this.resolveExit();
+    });
     cmd.run();
   }
 
-  /** SIGINT (ffmpeg finalises the open segment), SIGKILL if it has not exited in time. */
-  async stop(): Promise<void> {
+  /**
+   * SIGINT (ffmpeg finalises the open segment), SIGKILL if it has not exited in time.
+   * graceMs: first wait that long for ffmpeg to exit by itself. Used at shutdown after a
+   * signal to Vigil's process group (Ctrl-C; systemd's default KillMode): ffmpeg got that
+   * signal too, and a second SIGINT makes it abort its output writes, losing the last
+   * segment's list line.
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
     const proc = this.proc;
     if (!proc || this.exited) return this.exitPromise;
+    if (opts.graceMs) {
+      let cancelGrace: () => void = () => undefined;
+      await Promise.race([this.exitPromise, new Promise<void>((r) => (cancelGrace = this.opts.clock.setTimer(opts.graceMs!, r)))]);
+      cancelGrace();
+      if (this.exited) return;
+    }
     proc.kill('SIGINT');
     const cancel = this.opts.clock.setTimer(this.opts.stopTimeoutMs ?? 5_000, () => {
       if (!this.exited) proc.kill('SIGKILL');

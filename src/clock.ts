@@ -11,8 +11,9 @@ export interface Clock {
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   setTimer(delayMs, fn) {
+    // Referenced: a pending timer keeps the process alive, so a shutdown that waits on one
+    // (drain deadline, SIGKILL fallback) really waits. Owners cancel their timers on stop.
     const t = setTimeout(fn, Math.max(0, delayMs));
-    t.unref?.();
     return () => clearTimeout(t);
   },
 };

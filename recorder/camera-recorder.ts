@@ -1,0 +1,264 @@
+import path from 'node:path';
+import type { Clock } from '../src/clock.ts';
+import type { Logger } from '../src/logger.ts';
+import { buildRecordArgs, type AudioPlan } from './ffmpeg-args.ts';
+import { isVigilError } from '../src/errors.ts';
+import { redactText } from '../src/redact.ts';
+import { FfmpegRun, type RunExit } from './ffmpeg-process.ts';
+import { classifyExit } from './ffmpeg-failure.ts';
+import { newRunClock, observeProgress, placeSegment, type RunClock } from './segment-timing.ts';
+import { initialWatchdog, transition, type WatchdogAction, type WatchdogEvent, type WatchdogState, type GapReason, type FailureReason } from './watchdog.ts';
+import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
+import type { ReadyFile, Spool } from './spool.ts';
+import type { RecorderMetrics } from './recorder-metrics.ts';
+import { killStaleFfmpeg, writePidFile } from './pid-file.ts';
+
+/**
+ * One camera: runs ffmpeg, feeds the watchdog, places closed segments in wall time, hands
+ * them to the uploader and records every gap with its reason and every state change.
+ */
+export interface GapRow { cameraId: string; startMs: number; endMs: number; reason: GapReason; detail: string }
+export interface EventRow { cameraId: string; atMs: number; fromState: string; toState: string; detail: string }
+
+export interface CameraSource {
+  url: string;
+  audio: AudioPlan;
+}
+
+export interface CameraIndex {
+  insertGap(row: GapRow): Promise<void>;
+  insertEvent(row: EventRow): Promise<void>;
+}
+
+export interface CameraRecorderOptions {
+  cameraId: string;
+  /**
+   * Where to pull from, asked before every run (ONVIF cameras are asked again, so a changed
+   * stream address is followed). The URL carries credentials: it only ever reaches ffmpeg.
+   * A VigilError with a camera_* code is treated like a failed run with that reason.
+   */
+  source: () => Promise<CameraSource>;
+  segmentMs: number;
+  stallTimeoutMs: number;
+  ffmpegPath: string;
+  spool: Spool;
+  clock: Clock;
+  log: Logger;
+  index: CameraIndex;
+  metrics?: RecorderMetrics;
+  /** End of everything already accounted for (last segment or gap), from the index and spool. */
+  coveredUntilMs: number | null;
+  onReady: (file: ReadyFile) => void;
+  random?: () => number;
+  offlineAfterMs?: number;
+  authRetryMs?: number;
+}
+
+export class CameraRecorder {
+  private wd: WatchdogState;
+  private run: FfmpegRun | null = null;
+  private runClock: RunClock = newRunClock();
+  private coveredUntilMs: number | null;
+  private pendingReason: { reason: GapReason; detail: string } | null = null;
+  private cancelStall: (() => void) | null = null;
+  private cancelRetry: (() => void) | null = null;
+  private work: Promise<unknown> = Promise.resolve();
+  private stopGraceMs = 0;
+  /** Start-up time while no segment has arrived yet; before it the recorder was down. */
+  private downUntilMs: number | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly o: CameraRecorderOptions) {
+    this.wd = initialWatchdog(o.clock.nowMs());
+    this.coveredUntilMs = o.coveredUntilMs;
+    this.log = o.log.child({ cameraId: o.cameraId });
+  }
+
+  get state(): WatchdogState {
+    return this.wd;
+  }
+
+  async start(): Promise<void> {
+    await this.o.spool.prepare(this.o.cameraId);
+    await killStaleFfmpeg(this.pidFile(), this.log);
+    for (const partial of await this.o.spool.listIncoming(this.o.cameraId)) {
+      if (partial.endsWith('.mp4')) await this.o.spool.remove(partial);
+    }
+    // Until now the recorder was not running: that part of any gap is `recorder_down`. It is
+    // written when the first segment (or the stop) shows where footage resumes.
+    this.downUntilMs = this.o.clock.nowMs();
+    // A camera seen for the first time is accounted for from now on.
+    this.coveredUntilMs ??= this.downUntilMs;
+    this.o.metrics?.setState(this.o.cameraId, 'connecting');
+    this.startFfmpeg();
+  }
+
+  /**
+   * Stops ffmpeg (SIGINT, finalising the open segment) and accounts for any open outage.
+   * graceMs: after a signal to the whole process group, ffmpeg is already stopping; wait that
+   * long before signalling it again (see FfmpegRun.stop).
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    this.stopGraceMs = opts.graceMs ?? 0;
+    const wasRecording = this.wd.state === 'recording';
+    this.dispatch({ type: 'stop', atMs: this.o.clock.nowMs() });
+    await this.run?.whenExited();
+    await this.work;
+    if (!wasRecording || this.pendingReason) {
+      const why = this.pendingReason ?? { reason: 'camera_unreachable' as GapReason, detail: 'no footage from the camera before the recorder stopped' };
+      await this.accountUntil(this.o.clock.nowMs(), why.reason, why.detail);
+    }
+  }
+
+  private pidFile(): string {
+    return path.join(this.o.spool.incomingDir(this.o.cameraId), 'ffmpeg.pid');
+  }
+
+  private startFfmpeg(): void {
+    this.serial(async () => {
+      let source: CameraSource;
+      try {
+        source = await this.o.source();
+      } catch (e) {
+        const reason: FailureReason = isVigilError(e, 'camera_auth_failed') ? 'auth_failed' : isVigilError(e) && e.code.startsWith('camera_') ? 'camera_unreachable' : 'stream_error';
+        const detail = redactText((e as Error).message ?? String(e));
+        this.dispatch({ type: 'exited', atMs: this.o.clock.nowMs(), reason, detail });
+        return;
+      }
+      if (this.wd.state === 'connecting') this.spawnRun(source);
+    });
+  }
+
+  private spawnRun(source: CameraSource): void {
+    const runId = this.o.clock.nowMs();
+    const args = buildRecordArgs({
+      inputUrl: source.url,
+      segmentMs: this.o.segmentMs,
+      socketTimeoutMs: this.o.stallTimeoutMs + 2_000,
+      audio: source.audio,
+      filePattern: path.join(this.o.spool.incomingDir(this.o.cameraId), `r${runId}-%06d.mp4`),
+    });
+    const run = new FfmpegRun(args, { ffmpegPath: this.o.ffmpegPath, clock: this.o.clock });
+    this.run = run;
+    this.runClock = newRunClock();
+    run.on('progress', (p: { mediaMs: number; atMs: number }) => {
+      if (this.run !== run) return;
+      this.runClock = observeProgress(this.runClock, p);
+      this.armStallTimer();
+      this.dispatch({ type: 'media', atMs: p.atMs });
+    });
+    run.on('segment', (seg: { file: string; startSec: number; endSec: number }) => {
+      this.serial(() => this.onSegment(run, seg));
+    });
+    run.on('exit', (exit: RunExit) => {
+      this.serial(async () => {
+        if (this.run === run) this.run = null;
+        this.cancelStall?.();
+        const failure = classifyExit(exit.stderrTail, exit);
+        this.dispatch({ type: 'exited', atMs: this.o.clock.nowMs(), reason: failure.reason, detail: failure.detail });
+      });
+    });
+    run.start();
+    if (run.pid) void writePidFile(this.pidFile(), run.pid).catch(() => undefined);
+    this.armStallTimer();
+  }
+
+  private async onSegment(run: FfmpegRun, seg: { file: string; startSec: number; endSec: number }): Promise<void> {
+    this.log.debug({ seg }, 'segment closed');
+    const placed = placeSegment(this.runClock, seg, this.coveredUntilMs, this.o.clock.nowMs());
+    if (this.run === run || this.run === null) this.runClock = placed.run;
+    const why = this.pendingReason ?? { reason: 'stream_error' as GapReason, detail: 'stream restarted' };
+    await this.accountUntil(placed.startMs, why.reason, why.detail);
+    this.pendingReason = null;
+    this.downUntilMs = null;
+    const file = path.isAbsolute(seg.file) ? seg.file : path.join(this.o.spool.incomingDir(this.o.cameraId), seg.file);
+    const ready = await this.o.spool.promote(this.o.cameraId, file, placed.startMs, placed.durationMs);
+    this.coveredUntilMs = placed.startMs + placed.durationMs;
+    this.o.metrics?.segments.inc({ camera: this.o.cameraId });
+    this.o.metrics?.bytes.inc({ camera: this.o.cameraId }, ready.sizeBytes);
+    this.o.metrics?.lastSegment.set({ camera: this.o.cameraId }, this.coveredUntilMs / 1000);
+    this.o.onReady(ready);
+  }
+
+  private armStallTimer(): void {
+    this.cancelStall?.();
+    this.cancelStall = this.o.clock.setTimer(this.o.stallTimeoutMs, () => {
+      this.cancelStall = null;
+      this.dispatch({ type: 'stall_timeout', atMs: this.o.clock.nowMs() });
+    });
+  }
+
+  private dispatch(e: WatchdogEvent): void {
+    const before = this.wd;
+    const { next, actions } = transition(before, e, {
+      retryDelayMs: (n) => backoffDelayMs(n, (this.o.random ?? Math.random)()),
+      stableMs: DEFAULT_BACKOFF.stableMs,
+      offlineAfterMs: this.o.offlineAfterMs ?? 60_000,
+      authRetryMs: this.o.authRetryMs ?? 300_000,
+    });
+    this.wd = next;
+    if (e.type === 'exited' && next.lastReason && !this.pendingReason) {
+      this.pendingReason = { reason: next.lastReason, detail: next.lastDetail };
+    }
+    if (next.state !== before.state) this.onTransition(before, next, e);
+    for (const a of actions) this.act(a);
+  }
+
+  private onTransition(before: WatchdogState, next: WatchdogState, e: WatchdogEvent): void {
+    const detail = next.state === 'recording' ? '' : next.lastDetail;
+    const line = { from: before.state, to: next.state, reason: next.lastReason ?? undefined, detail };
+    if (next.state === 'auth_failed') this.log.error(line, 'camera rejected the credentials; fix the password in the camera settings');
+    else if (next.state === 'recording') this.log.info(line, 'camera recording');
+    else this.log.warn(line, `camera ${next.state}`);
+    this.o.metrics?.setState(this.o.cameraId, next.state);
+    if (next.state === 'connecting' && before.state !== 'stopped') this.o.metrics?.reconnects.inc({ camera: this.o.cameraId });
+    this.serial(() =>
+      this.o.index.insertEvent({ cameraId: this.o.cameraId, atMs: e.atMs, fromState: before.state, toState: next.state, detail }),
+    );
+  }
+
+  private act(a: WatchdogAction): void {
+    switch (a.type) {
+      case 'start_ffmpeg':
+        this.startFfmpeg();
+        break;
+      case 'stop_ffmpeg':
+        this.cancelStall?.();
+        void this.run?.stop({ graceMs: this.stopGraceMs });
+        break;
+      case 'schedule_retry':
+        this.cancelRetry?.();
+        this.cancelRetry = this.o.clock.setTimer(a.delayMs, () => {
+          this.cancelRetry = null;
+          this.dispatch({ type: 'retry_due', atMs: this.o.clock.nowMs() });
+        });
+        break;
+      case 'cancel_retry':
+        this.cancelRetry?.();
+        this.cancelRetry = null;
+        this.cancelStall?.();
+        break;
+    }
+  }
+
+  /** Records gaps from what is accounted for up to endMs: recorder_down first, then `reason`. */
+  private async accountUntil(endMs: number, reason: GapReason, detail: string): Promise<void> {
+    if (this.coveredUntilMs === null || endMs <= this.coveredUntilMs) return;
+    if (this.downUntilMs !== null && this.coveredUntilMs < this.downUntilMs) {
+      await this.writeGap(this.coveredUntilMs, Math.min(endMs, this.downUntilMs), 'recorder_down', 'Vigil recorder was not running');
+    }
+    if (endMs > this.coveredUntilMs) await this.writeGap(this.coveredUntilMs, endMs, reason, detail);
+  }
+
+  private async writeGap(startMs: number, endMs: number, reason: GapReason, detail: string): Promise<void> {
+    await this.o.index.insertGap({ cameraId: this.o.cameraId, startMs, endMs, reason, detail });
+    this.coveredUntilMs = endMs;
+    this.o.metrics?.gapSeconds.inc({ camera: this.o.cameraId, reason }, (endMs - startMs) / 1000);
+    this.log.warn({ startMs, endMs, reason, detail }, 'gap in footage recorded');
+  }
+
+  /** Index writes and segment handling run one after another, in event order. */
+  private serial(fn: () => Promise<unknown>): void {
+    this.work = this.work.then(fn).catch((err: unknown) => this.log.error({ err }, 'camera bookkeeping failed'));
+  }
+}

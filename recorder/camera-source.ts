@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import type { Clock } from '../src/clock.ts';
+import type { CameraConfig } from '../src/config/schema.ts';
+import { audioPlanFor, type AudioPlan } from './ffmpeg-args.ts';
+import { onboardOnvif, withCredentials } from './onboarding.ts';
+import type { CameraSource } from './camera-recorder.ts';
+
+/**
+ * How a configured camera is reached: ONVIF cameras are onboarded (stream URI, audio codec from
+ * the profile); plain RTSP cameras are probed once with ffprobe for their audio codec.
+ * The returned URL carries credentials and only ever goes to ffmpeg.
+ */
+export function sourceFor(cam: CameraConfig, clock: Clock, opts: { ffprobePath?: string; timeoutMs?: number } = {}): () => Promise<CameraSource> {
+  let rtspAudio: AudioPlan | null = null;
+  return async () => {
+    if (cam.onvif) {
+      const r = await onboardOnvif({ host: cam.onvif.host, port: cam.onvif.port, username: cam.onvif.username, password: cam.onvif.password, timeoutMs: opts.timeoutMs ?? 8_000 }, clock);
+      const codec = r.main.audioEncoding === null ? null : /g711|pcm/i.test(r.main.audioEncoding) ? 'pcm_alaw' : r.main.audioEncoding.toLowerCase();
+      return { url: withCredentials(r.main.rtspUrl, cam.onvif.username, cam.onvif.password), audio: audioPlanFor(codec, cam.audio) };
+    }
+    const url = cam.username ? withCredentials(cam.rtspUrl!, cam.username, cam.password ?? '') : cam.rtspUrl!;
+    if (cam.audio === 'off') return { url, audio: 'none' };
+    const audio = rtspAudio ?? audioPlanFor(await probeAudio(url, opts.ffprobePath ?? 'ffprobe', opts.timeoutMs ?? 8_000), cam.audio);
+    rtspAudio = audio;
+    return { url, audio };
+  };
+}
+
+/** The first audio stream's codec name, or null; a failed probe is not fatal (audio copy is tried). */
+function probeAudio(url: string, ffprobe: string, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(
+      ffprobe,
+      ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', String(timeoutMs * 1000), '-select_streams', 'a:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', url],
+      { timeout: timeoutMs + 2_000 },
+      (err, stdout) => resolve(err ? 'aac' : stdout.trim().split('\n')[0] || null),
+    );
+  });
+}

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CameraState } from './watchdog.ts';
+
+/** The recorder's Prometheus series. Labels are camera ids (bounded, operator-chosen), never URLs. */
+export const CAMERA_STATES: readonly CameraState[] = ['connecting', 'recording', 'stalled', 'reconnecting', 'offline', 'auth_failed', 'stopped'];
+
+export function createRecorderMetrics(registry: Registry) {
+  const m = {
+    cameraUp: new Gauge({ name: 'vigil_camera_up', help: '1 while the camera is recording, else 0', labelNames: ['camera'], registers: [registry] }),
+    cameraState: new Gauge({ name: 'vigil_camera_state', help: '1 for the camera\'s current watchdog state', labelNames: ['camera', 'state'], registers: [registry] }),
+    reconnects: new Counter({ name: 'vigil_camera_reconnects_total', help: 'Reconnect attempts', labelNames: ['camera'], registers: [registry] }),
+    segments: new Counter({ name: 'vigil_camera_segments_total', help: 'Segments closed by ffmpeg', labelNames: ['camera'], registers: [registry] }),
+    bytes: new Counter({ name: 'vigil_camera_bytes_total', help: 'Bytes of closed segments', labelNames: ['camera'], registers: [registry] }),
+    lastSegment: new Gauge({ name: 'vigil_camera_last_segment_timestamp_seconds', help: 'Wall time at which the last closed segment ends (age = time() - this)', labelNames: ['camera'], registers: [registry] }),
+    gapSeconds: new Counter({ name: 'vigil_gap_seconds_total', help: 'Seconds of footage recorded as gaps, by reason', labelNames: ['camera', 'reason'], registers: [registry] }),
+    spoolBytes: new Gauge({ name: 'vigil_spool_bytes', help: 'Bytes held in the local spool', registers: [registry] }),
+    spoolDropped: new Counter({ name: 'vigil_spool_dropped_segments_total', help: 'Segments dropped by the spool quota policy', labelNames: ['camera'], registers: [registry] }),
+    uploadQueue: new Gauge({ name: 'vigil_upload_queue', help: 'Segments waiting for upload or in flight', registers: [registry] }),
+    uploadFailures: new Counter({ name: 'vigil_upload_failures_total', help: 'Failed upload attempts (retried)', registers: [registry] }),
+    uploadLatency: new Histogram({
+      name: 'vigil_upload_latency_seconds',
+      help: 'Time to upload and index one segment',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+  return {
+    ...m,
+    setState(camera: string, state: CameraState): void {
+      for (const s of CAMERA_STATES) m.cameraState.set({ camera, state: s }, s === state ? 1 : 0);
+      m.cameraUp.set({ camera }, state === 'recording' ? 1 : 0);
+    },
+  };
+}
+
+export type RecorderMetrics = ReturnType<typeof createRecorderMetrics>;
