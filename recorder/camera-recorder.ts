@@ -12,6 +12,7 @@ import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
 import type { ReadyFile, Spool } from './spool.ts';
 import type { RecorderMetrics } from './recorder-metrics.ts';
 import { killStaleFfmpeg, writePidFile } from './pid-file.ts';
+import { salvagePartialSegment } from './partial-segment.ts';
 
 /**
  * One camera: runs ffmpeg, feeds the watchdog, places closed segments in wall time, hands
@@ -59,13 +60,16 @@ export class CameraRecorder {
   private run: FfmpegRun | null = null;
   private runClock: RunClock = newRunClock();
   private coveredUntilMs: number | null;
-  private pendingReason: { reason: GapReason; detail: string } | null = null;
+  /** Why footage stopped, and in which run: the next gap gets this reason. */
+  private pendingReason: { reason: GapReason; detail: string; run: number } | null = null;
   private cancelStall: (() => void) | null = null;
   private cancelRetry: (() => void) | null = null;
   private work: Promise<unknown> = Promise.resolve();
   private stopGraceMs = 0;
   /** Start-up time while no segment has arrived yet; before it the recorder was down. */
   private downUntilMs: number | null = null;
+  private firstFootagePending = false;
+  private runCount = 0;
   private readonly log: Logger;
 
   constructor(private readonly o: CameraRecorderOptions) {
@@ -88,6 +92,7 @@ export class CameraRecorder {
     // written when the first segment (or the stop) shows where footage resumes.
     this.downUntilMs = this.o.clock.nowMs();
     // A camera seen for the first time is accounted for from now on.
+    this.firstFootagePending = this.coveredUntilMs === null;
     this.coveredUntilMs ??= this.downUntilMs;
     this.o.metrics?.setState(this.o.cameraId, 'connecting');
     this.startFfmpeg();
@@ -120,6 +125,7 @@ export class CameraRecorder {
       try {
         source = await this.o.source();
       } catch (e) {
+        this.runCount++; // a failed attempt counts as a run, so what follows is not start-up
         const reason: FailureReason = isVigilError(e, 'camera_auth_failed') ? 'auth_failed' : isVigilError(e) && e.code.startsWith('camera_') ? 'camera_unreachable' : 'stream_error';
         const detail = redactText((e as Error).message ?? String(e));
         this.dispatch({ type: 'exited', atMs: this.o.clock.nowMs(), reason, detail });
@@ -131,6 +137,7 @@ export class CameraRecorder {
 
   private spawnRun(source: CameraSource): void {
     const runId = this.o.clock.nowMs();
+    const runNumber = ++this.runCount;
     const args = buildRecordArgs({
       inputUrl: source.url,
       segmentMs: this.o.segmentMs,
@@ -148,28 +155,58 @@ export class CameraRecorder {
       this.dispatch({ type: 'media', atMs: p.atMs });
     });
     run.on('segment', (seg: { file: string; startSec: number; endSec: number }) => {
-      this.serial(() => this.onSegment(run, seg));
+      this.serial(() => this.onSegment(run, runNumber, seg));
     });
     run.on('exit', (exit: RunExit) => {
       this.serial(async () => {
         if (this.run === run) this.run = null;
         this.cancelStall?.();
+        await this.salvageUnlisted(runId, runNumber);
         const failure = classifyExit(exit.stderrTail, exit);
         this.dispatch({ type: 'exited', atMs: this.o.clock.nowMs(), reason: failure.reason, detail: failure.detail });
       });
     });
+    run.once('spawned', (pid: number) => void writePidFile(this.pidFile(), pid).catch(() => undefined));
     run.start();
-    if (run.pid) void writePidFile(this.pidFile(), run.pid).catch(() => undefined);
     this.armStallTimer();
   }
 
-  private async onSegment(run: FfmpegRun, seg: { file: string; startSec: number; endSec: number }): Promise<void> {
+  /**
+   * Files of a run that ffmpeg never listed (killed, or interrupted while the camera stalled)
+   * still hold complete fragments: cut back to them, timed by ffprobe, chained after the run's
+   * last segment. Nothing playable is left behind silently: an empty remainder is logged.
+   */
+  private async salvageUnlisted(runId: number, runNumber: number): Promise<void> {
+    const prefix = `r${runId}-`;
+    const files = (await this.o.spool.listIncoming(this.o.cameraId)).filter((f) => path.basename(f).startsWith(prefix)).sort();
+    for (const file of files) {
+      const salvaged = await salvagePartialSegment(file);
+      if (!salvaged) {
+        this.log.warn({ file: path.basename(file) }, 'unfinished segment held no complete fragment; removed');
+        await this.o.spool.remove(file);
+        continue;
+      }
+      const endSec = (this.runClock.lastEndSec ?? 0) + salvaged.durationMs / 1000;
+      await this.onSegment(null, runNumber, { file, startSec: this.runClock.lastEndSec ?? 0, endSec });
+      this.log.info({ file: path.basename(file), durationMs: salvaged.durationMs }, 'unfinished segment salvaged');
+    }
+  }
+
+  private async onSegment(run: FfmpegRun | null, runNumber: number, seg: { file: string; startSec: number; endSec: number }): Promise<void> {
     this.log.debug({ seg }, 'segment closed');
+    const startupFootage = runNumber === 1 && this.runClock.lastEndMs === null;
     const placed = placeSegment(this.runClock, seg, this.coveredUntilMs, this.o.clock.nowMs());
-    if (this.run === run || this.run === null) this.runClock = placed.run;
-    const why = this.pendingReason ?? { reason: 'stream_error' as GapReason, detail: 'stream restarted' };
+    if (run === null || this.run === run || this.run === null) this.runClock = { ...placed.run, lastEndSec: seg.endSec };
+    // The first footage after start-up: the wait for it is part of start-up. A camera seen for
+    // the first time is accounted for from its first footage on.
+    if (startupFootage && this.firstFootagePending) this.coveredUntilMs = placed.startMs;
+    this.firstFootagePending = false;
+    const why = startupFootage
+      ? { reason: 'recorder_down' as GapReason, detail: 'Vigil recorder was not running (or starting)' }
+      : this.pendingReason ?? { reason: 'stream_error' as GapReason, detail: 'stream restarted' };
     await this.accountUntil(placed.startMs, why.reason, why.detail);
-    this.pendingReason = null;
+    // A segment of a later run than the failure means the outage is over.
+    if (this.pendingReason && runNumber > this.pendingReason.run) this.pendingReason = null;
     this.downUntilMs = null;
     const file = path.isAbsolute(seg.file) ? seg.file : path.join(this.o.spool.incomingDir(this.o.cameraId), seg.file);
     const ready = await this.o.spool.promote(this.o.cameraId, file, placed.startMs, placed.durationMs);
@@ -197,8 +234,16 @@ export class CameraRecorder {
       authRetryMs: this.o.authRetryMs ?? 300_000,
     });
     this.wd = next;
-    if (e.type === 'exited' && next.lastReason && !this.pendingReason) {
-      this.pendingReason = { reason: next.lastReason, detail: next.lastDetail };
+    if ((e.type === 'exited' || next.state === 'stalled') && next.lastReason) {
+      const prev = this.pendingReason;
+      if (!prev) this.pendingReason = { reason: next.lastReason, detail: next.lastDetail, run: this.runCount };
+      else if (prev.reason !== next.lastReason) {
+        // The outage changed its cause (dropped, then unreachable): the gap so far keeps the
+        // old reason, the rest takes the new one.
+        const atMs = e.atMs;
+        this.serial(() => this.accountUntil(atMs, prev.reason, prev.detail));
+        this.pendingReason = { reason: next.lastReason, detail: next.lastDetail, run: this.runCount };
+      }
     }
     if (next.state !== before.state) this.onTransition(before, next, e);
     for (const a of actions) this.act(a);
@@ -244,7 +289,7 @@ export class CameraRecorder {
   /** Records gaps from what is accounted for up to endMs: recorder_down first, then `reason`. */
   private async accountUntil(endMs: number, reason: GapReason, detail: string): Promise<void> {
     if (this.coveredUntilMs === null || endMs <= this.coveredUntilMs) return;
-    if (this.downUntilMs !== null && this.coveredUntilMs < this.downUntilMs) {
+    if (this.downUntilMs !== null && this.coveredUntilMs < this.downUntilMs && reason !== 'recorder_down') {
       await this.writeGap(this.coveredUntilMs, Math.min(endMs, this.downUntilMs), 'recorder_down', 'Vigil recorder was not running');
     }
     if (endMs > this.coveredUntilMs) await this.writeGap(this.coveredUntilMs, endMs, reason, detail);

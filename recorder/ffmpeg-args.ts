@@ -30,8 +30,12 @@ export interface FfmpegArgs {
   output: string;
 }
 
-/** Fragmented MP4 with its own moov per segment: playable alone, readable after a crash. */
-export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof';
+/**
+ * Fragmented MP4 with its own moov per segment: playable alone, readable after a crash. A
+ * fragment at every keyframe and at least every second bounds what a killed or interrupted
+ * ffmpeg can lose to about a second (the remainder is salvaged, see partial-segment.ts).
+ */
+export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000';
 
 export function buildRecordArgs(o: RecordArgsInput): FfmpegArgs {
   if (!/%0?\d*d/.test(o.filePattern)) throw new Error('filePattern needs a %d field for the segment number');

@@ -30,6 +30,6 @@ export function classifyExit(stderrTail: readonly string[], exit: { code: number
     }
   }
   const how = exit.signal ? `stopped by ${exit.signal}` : `exited with code ${exit.code}`;
-  const last = redactText(stderrTail.filter((l) => l.trim()).slice(-1)[0] ?? '').slice(0, 200);
+  const last = redactText(stderrTail.filter((l) => l.trim() && !/^\s*frame=|^\s*size=/.test(l)).slice(-1)[0] ?? '').slice(0, 200);
   return { reason: 'stream_error', detail: `ffmpeg ${how}${last ? `: ${last}` : ''}` };
 }

@@ -10,6 +10,7 @@ import { LineSplitter, parseSegmentListLine, type ClosedSegment } from './segmen
  * package. Emits:
  *   'segment' (ClosedSegment)     a segment file was closed (from the CSV list on stdout)
  *   'progress' ({ mediaMs, atMs }) output time advanced (stats line), for stall detection
+ *   'spawned' (pid)                the ffmpeg process exists
  *   'exit' ({ code, signal, stderrTail }) the process ended, after every 'segment'
  * The argv carries the camera URL with credentials: it is never logged or emitted.
  */
@@ -22,6 +23,8 @@ export interface RunExit {
 export interface FfmpegRunOptions {
   ffmpegPath: string;
   clock: Clock;
+  /** After SIGINT, how long before a second SIGINT (interrupts blocked I/O). */
+  interruptAfterMs?: number;
   /** After SIGINT, how long to wait before SIGKILL. */
   stopTimeoutMs?: number;
 }
@@ -60,6 +63,7 @@ export class FfmpegRun extends EventEmitter {
     cmd.on('start', () => {
       const proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
       this.proc = proc;
+      if (proc?.pid) this.emit('spawned', proc.pid);
       proc?.stdout?.on('data', (d: Buffer) => onListLines(list.push(String(d))));
       // 'close' comes after the process exited AND its stdio closed, so every list line is in.
       proc?.once('close', (code, signal) => {
@@ -110,11 +114,18 @@ export class FfmpegRun extends EventEmitter {
       if (this.exited) return;
     }
     proc.kill('SIGINT');
-    const cancel = this.opts.clock.setTimer(this.opts.stopTimeoutMs ?? 5_000, () => {
+    // ffmpeg's first SIGINT finishes gracefully but does not interrupt a blocked read (a
+    // stalled camera); a second one does, at the cost of the last list line (the unlisted
+    // file is salvaged by the caller). SIGKILL is the last resort.
+    const cancelSecond = this.opts.clock.setTimer(this.opts.interruptAfterMs ?? 2_000, () => {
+      if (!this.exited) proc.kill('SIGINT');
+    });
+    const cancelKill = this.opts.clock.setTimer(this.opts.stopTimeoutMs ?? 6_000, () => {
       if (!this.exited) proc.kill('SIGKILL');
     });
     await this.exitPromise;
-    cancel();
+    cancelSecond();
+    cancelKill();
   }
 
   /** Resolves when the process has exited (and every segment was reported). */

@@ -12,10 +12,12 @@ export interface RunClock {
   anchorMs: number | null;
   /** End of the last segment placed in this run, ms; null before the first. */
   lastEndMs: number | null;
+  /** The same end in stream seconds (for chaining a salvaged remainder). */
+  lastEndSec?: number | null;
 }
 
 export function newRunClock(): RunClock {
-  return { anchorMs: null, lastEndMs: null };
+  return { anchorMs: null, lastEndMs: null, lastEndSec: null };
 }
 
 export function observeProgress(run: RunClock, p: { mediaMs: number; atMs: number }): RunClock {

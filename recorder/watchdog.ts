@@ -69,7 +69,8 @@ export function transition(s: WatchdogState, e: WatchdogEvent, p: WatchdogPolicy
       return { next: to('stopped'), actions: [{ type: 'cancel_retry' }, ...(isRunning(s.state) ? [{ type: 'stop_ffmpeg', reason: 'stream_error' } as const] : [])] };
     case 'media':
       if (s.state === 'recording') return { next: s, actions: [] };
-      if (s.state === 'connecting' || s.state === 'stalled') {
+      // Once stalled, the run is being torn down: media that trickles in does not revive it.
+      if (s.state === 'connecting') {
         return { next: to('recording', { upSinceMs: e.atMs, failingSinceMs: null, lastReason: null, lastDetail: '' }), actions: [] };
       }
       return { next: s, actions: [] };

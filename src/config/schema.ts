@@ -103,7 +103,7 @@ export const configSchema = z
       .default({ driver: 'fs' }),
     recorder: z
       .strictObject({
-        segmentMs: positiveMs.min(1000, { error: 'must be at least 1000 ms' }).default(10_000),
+        segmentMs: positiveMs.min(1000, { error: 'must be at least 1000 ms' }).max(300_000, { error: 'must be at most 300000 ms (5 minutes)' }).default(10_000),
         stallTimeoutMs: positiveMs.default(5_000),
         spoolDir: z.string().min(1).optional(),
         spoolQuotaBytes: z.number().int().positive().default(2 * 1024 ** 3),

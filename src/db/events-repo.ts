@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { TimeRange } from '../time.ts';
-import type { Database } from './schema.ts';
+import type { Kysely, Selectable } from 'kysely';
+import { VigilError } from '../errors.ts';
+import { isValidRange, type TimeRange } from '../time.ts';
+import type { Database, EventsTable } from './schema.ts';
 
-/** Camera state transitions, one row each. */
+/** Camera state transitions (watchdog), one row each, found through (camera_id, at_ms). */
 export interface EventRecord {
   cameraId: string;
   atMs: number;
@@ -15,10 +16,16 @@ export class EventsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(e: EventRecord): Promise<void> {
-    await this.db.insertInto('events').values({ camera_id: e.cameraId, at_ms: e.atMs, from_state: e.fromState, to_state: e.toState, detail: e.detail }).execute();
+    if (!Number.isSafeInteger(e.atMs)) throw new VigilError('invalid_time', `event time ${e.atMs} of ${e.cameraId} is not whole milliseconds`);
+    await this.db
+      .insertInto('events')
+      .values({ camera_id: e.cameraId, at_ms: e.atMs, from_state: e.fromState, to_state: e.toState, detail: e.detail })
+      .execute();
   }
 
+  /** Events at instants in [startMs, endMs), oldest first (ties in insertion order). */
   async list(cameraId: string, range: TimeRange): Promise<EventRecord[]> {
+    if (!isValidRange(range)) throw new VigilError('invalid_range', `event lookup range ${range.startMs}–${range.endMs} is empty or not whole milliseconds`);
     const rows = await this.db
       .selectFrom('events')
       .selectAll()
@@ -28,6 +35,10 @@ export class EventsRepo {
       .orderBy('at_ms')
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ cameraId: r.camera_id, atMs: Number(r.at_ms), fromState: r.from_state, toState: r.to_state, detail: r.detail }));
+    return rows.map(toRecord);
   }
+}
+
+function toRecord(r: Selectable<EventsTable>): EventRecord {
+  return { cameraId: r.camera_id, atMs: Number(r.at_ms), fromState: r.from_state, toState: r.to_state, detail: r.detail };
 }

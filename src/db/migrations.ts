@@ -1,64 +1,92 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
- * In-code migrations, in order. Written with Kysely's schema builder so they run on SQLite and
- * (with the PostgreSQL driver) on PostgreSQL; `bigint` holds epoch ms on both.
+ * In-code migrations for Kysely's Migrator, in name order. Each is built for a dialect, so the
+ * few spots where SQLite and PostgreSQL differ (auto-increment ids) are decided here and the
+ * rest is Kysely's portable schema builder. A migration once committed never changes: a
+ * database that ran it would not run it again. Change the schema with a new one.
+ *
+ * No foreign keys from segments/gaps/events to cameras: footage outlives a camera's
+ * configuration (legal holds, reindex of a bucket from cameras since removed).
  */
-const MIGRATIONS: Record<string, Migration> = {
-  '0001_index': {
-    async up(db: Kysely<any>) {
-      await db.schema
-        .createTable('cameras')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text')
-        .addColumn('site_id', 'text')
-        .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('segments')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('camera_id', 'text', (c) => c.notNull())
-        .addColumn('start_ms', 'bigint', (c) => c.notNull())
-        .addColumn('duration_ms', 'integer', (c) => c.notNull())
-        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
-        .addColumn('sha256', 'text', (c) => c.notNull())
-        .addColumn('object_key', 'text', (c) => c.notNull().unique())
-        .addColumn('init_bytes', 'integer', (c) => c.notNull())
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('segments_camera_start').on('segments').columns(['camera_id', 'start_ms']).execute();
-      await db.schema
-        .createTable('gaps')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('camera_id', 'text', (c) => c.notNull())
-        .addColumn('start_ms', 'bigint', (c) => c.notNull())
-        .addColumn('end_ms', 'bigint', (c) => c.notNull())
-        .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('detail', 'text', (c) => c.notNull().defaultTo(''))
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .addCheckConstraint('gaps_range', sql`end_ms > start_ms`)
-        .execute();
-      await db.schema.createIndex('gaps_camera_start').on('gaps').columns(['camera_id', 'start_ms']).execute();
-      await db.schema.createIndex('gaps_camera_end').on('gaps').columns(['camera_id', 'end_ms']).execute();
-      await db.schema
-        .createTable('events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('camera_id', 'text', (c) => c.notNull())
-        .addColumn('at_ms', 'bigint', (c) => c.notNull())
-        .addColumn('from_state', 'text', (c) => c.notNull())
-        .addColumn('to_state', 'text', (c) => c.notNull())
-        .addColumn('detail', 'text', (c) => c.notNull().defaultTo(''))
-        .execute();
-      await db.schema.createIndex('events_camera_at').on('events').columns(['camera_id', 'at_ms']).execute();
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/** Gaps at least this long are also in the partial index gaps_long_end (see gaps-repo.ts). */
+const LONG_GAP_MS_0002 = 3_600_000;
+
+/** The surrogate key: INTEGER PRIMARY KEY AUTOINCREMENT on SQLite, an identity bigint on PostgreSQL. */
+function idColumn(dialect: SqlDialectName): (t: CreateTableBuilder<any, any>) => CreateTableBuilder<any, any> {
+  return (t) =>
+    dialect === 'postgres'
+      ? t.addColumn('id', 'bigint', (c: ColumnDefinitionBuilder) => c.primaryKey().generatedByDefaultAsIdentity())
+      : t.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+}
+
+export function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {
+  const withId = idColumn(dialect);
+  return {
+    '0001_index': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('cameras')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text')
+          .addColumn('site_id', 'text')
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await withId(db.schema.createTable('segments'))
+          .addColumn('camera_id', 'text', (c) => c.notNull())
+          .addColumn('start_ms', 'bigint', (c) => c.notNull())
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('object_key', 'text', (c) => c.notNull().unique())
+          .addColumn('init_bytes', 'integer', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('segments_camera_start').on('segments').columns(['camera_id', 'start_ms']).execute();
+        await withId(db.schema.createTable('gaps'))
+          .addColumn('camera_id', 'text', (c) => c.notNull())
+          .addColumn('start_ms', 'bigint', (c) => c.notNull())
+          .addColumn('end_ms', 'bigint', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addCheckConstraint('gaps_range', sql`end_ms > start_ms`)
+          .execute();
+        await db.schema.createIndex('gaps_camera_start').on('gaps').columns(['camera_id', 'start_ms']).execute();
+        await db.schema.createIndex('gaps_camera_end').on('gaps').columns(['camera_id', 'end_ms']).execute();
+        await withId(db.schema.createTable('events'))
+          .addColumn('camera_id', 'text', (c) => c.notNull())
+          .addColumn('at_ms', 'bigint', (c) => c.notNull())
+          .addColumn('from_state', 'text', (c) => c.notNull())
+          .addColumn('to_state', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        await db.schema.createIndex('events_camera_at').on('events').columns(['camera_id', 'at_ms']).execute();
+      },
     },
-  },
-};
+    '0002_camera_details_long_gaps': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('cameras').addColumn('details', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+        // Long gaps (a camera off for days) escape the bounded start-index window of the gap
+        // overlap query; this small partial index finds them. Literal, so the planner can match it.
+        await db.schema
+          .createIndex('gaps_long_end')
+          .on('gaps')
+          .columns(['camera_id', 'end_ms'])
+          .where(sql<boolean>`end_ms - start_ms > ${sql.lit(LONG_GAP_MS_0002)}`)
+          .execute();
+      },
+    },
+  };
+}
 
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
-
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/** Brings the database to the latest schema; returns the names of the migrations it ran. */
+export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName = 'sqlite'): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -1,11 +1,17 @@
 import type { Generated } from 'kysely';
 
-/** Tables of the index. Times are integer epoch ms (UTC); sizes in bytes. */
+/**
+ * Tables of the index, as Kysely sees them. Times are integer epoch ms (UTC), sizes bytes.
+ * Columns declared `bigint` come back as numbers from SQLite; PostgreSQL's driver gives them as
+ * strings, so repositories read every integer through Number().
+ */
 export interface CamerasTable {
   id: string;
   name: string | null;
   site_id: string | null;
   source: 'onvif' | 'rtsp';
+  /** JSON object text: what onboarding learnt (model, firmware, profiles, clock offset…). Never credentials. */
+  details: Generated<string>;
   created_ms: number;
   updated_ms: number;
 }

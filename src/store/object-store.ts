@@ -1,10 +1,18 @@
 import type { Readable } from 'node:stream';
 import { VigilError } from '../errors.ts';
-import type { ResolvedConfig } from '../config/load.ts';
+import type { ByteRange } from './byte-range.ts';
+import type { PutSource } from './put-source.ts';
 import { FsObjectStore } from './fs-store.ts';
 import { MinioObjectStore } from './minio-store.ts';
 
-/** Object storage behind one interface: `fs` (embedded default) and `minio` (any S3 server). */
+export type { ByteRange } from './byte-range.ts';
+export type { PutSource } from './put-source.ts';
+
+/**
+ * Object storage behind one interface: `fs` (embedded default, files under a folder) and
+ * `minio` (MinIO or any S3-compatible server). Both drivers pass the same contract suite
+ * (test/integration/object-store.test.ts). Keys follow src/store/store-keys.ts.
+ */
 export interface ObjectInfo {
   key: string;
   sizeBytes: number;
@@ -12,29 +20,39 @@ export interface ObjectInfo {
 
 export interface ObjectStore {
   readonly kind: 'fs' | 'minio';
-  /** Idempotent: the same key with the same bytes may be put again. */
-  put(key: string, data: Buffer, opts?: { contentType?: string }): Promise<void>;
-  /** The object's bytes, or the inclusive byte range [start, end]. */
-  get(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * Stores the object whole or not at all. Idempotent: the same key with the same bytes may be
+   * put again. A missing source file is VigilError('not_found').
+   */
+  put(key: string, source: PutSource, opts?: { contentType?: string }): Promise<void>;
+  /**
+   * The object's bytes, or the inclusive range [start, end] (an end past the object is cut
+   * to its last byte). Missing object: not_found; start past the end: range_not_satisfiable.
+   */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  /** Size of the object, or null when it does not exist. */
   stat(key: string): Promise<ObjectInfo | null>;
+  /** Every object whose key starts with prefix, in key order ('' = all). */
   list(prefix: string): AsyncIterable<ObjectInfo>;
-  /** Missing keys are not an error. */
+  /** Deletes the keys; missing keys are not an error. */
   delete(keys: readonly string[]): Promise<void>;
-  /** Throws VigilError('store_unavailable') saying what and how to fix. */
+  /** Checks the store is reachable and writable; else VigilError('store_unavailable') saying what and how to fix. */
   ping(): Promise<void>;
 }
 
-/** Keys are relative paths of safe characters; nothing can climb out of the store. */
-export function assertSafeKey(key: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) || key.split('/').some((p) => p === '' || p === '.' || p === '..')) {
-    throw new VigilError('invalid_range', `"${key}" is not a valid object key`);
-  }
+/** The `storage` section of the resolved configuration (fsRoot made absolute by the loader). */
+export interface StorageSettings {
+  driver: 'fs' | 'minio';
+  fsRoot: string;
+  minio?: { endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; bucket: string } | undefined;
 }
 
-export function createObjectStore(cfg: Pick<ResolvedConfig, 'storage'>): ObjectStore {
-  if (cfg.storage.driver === 'minio') {
-    if (!cfg.storage.minio) throw new VigilError('config_invalid', 'storage.minio is required when storage.driver is "minio"');
-    return new MinioObjectStore(cfg.storage.minio);
+/** Builds the configured driver. Nothing is contacted until the first call (use ping() at start-up). */
+export function createObjectStore(config: { storage: StorageSettings }, opts: { requestTimeoutMs?: number } = {}): ObjectStore {
+  const s = config.storage;
+  if (s.driver === 'minio') {
+    if (!s.minio) throw new VigilError('config_invalid', 'storage.minio is required when storage.driver is "minio" (endPoint, accessKey, secretKey, bucket)');
+    return new MinioObjectStore({ ...s.minio, ...opts });
   }
-  return new FsObjectStore(cfg.storage.fsRoot);
+  return new FsObjectStore(s.fsRoot);
 }

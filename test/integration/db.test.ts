@@ -1,87 +1,253 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import SQLite from 'better-sqlite3';
 import { openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest, migrationsFor } from '../../src/db/migrations.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { SegmentsRepo, MAX_SEGMENT_MS } from '../../src/db/segments-repo.ts';
-import { GapsRepo } from '../../src/db/gaps-repo.ts';
+import { MAX_SEGMENT_DURATION_MS, SegmentsRepo, type SegmentRecord } from '../../src/db/segments-repo.ts';
+import { GapsRepo, LONG_GAP_MS, type GapRecord } from '../../src/db/gaps-repo.ts';
 import { EventsRepo } from '../../src/db/events-repo.ts';
 import { CamerasRepo } from '../../src/db/cameras-repo.ts';
+import { isVigilError, type ErrorCode } from '../../src/errors.ts';
+import { rangesOverlap, type TimeRange } from '../../src/time.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
-let dir: string;
-let db: Kysely<Database>;
-let segments: SegmentsRepo;
-let gaps: GapsRepo;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'vigil-db-'));
-  db = await openDatabase({ driver: 'sqlite', sqlitePath: path.join(dir, 'vigil.db') });
-  segments = new SegmentsRepo(db, () => T0);
-  gaps = new GapsRepo(db, () => T0);
-});
-afterAll(async () => {
-  await db?.destroy();
-  rmSync(dir, { recursive: true, force: true });
+const dirs: string[] = [];
+const tempFile = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-db-'));
+  dirs.push(dir);
+  return path.join(dir, 'vigil.db');
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const seg = (cameraId: string, startMs: number, durationMs = 10_000) => ({
+async function codeOf(p: Promise<unknown>): Promise<ErrorCode | string> {
+  return p.then(
+    () => 'resolved',
+    (e: unknown) => (isVigilError(e) ? e.code : String(e)),
+  );
+}
+
+/** A small deterministic PRNG (mulberry32), so the oracle tests are repeatable. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const seg = (cameraId: string, startMs: number, durationMs = 10_000): SegmentRecord => ({
   cameraId, startMs, durationMs, sizeBytes: 1000, sha256: 'ab'.repeat(32), objectKey: `${cameraId}/${startMs}-${durationMs}.mp4`, initBytes: 800,
 });
 
+describe('opening the database', () => {
+  it('uses WAL, full sync, a busy timeout and foreign keys', async () => {
+    const db = await openDatabase({ driver: 'sqlite', sqlitePath: tempFile() });
+    try {
+      const pragma = async (name: string) => Object.values((await sql.raw(`PRAGMA ${name}`).execute(db)).rows[0] as object)[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(2); // FULL
+      expect(await pragma('busy_timeout')).toBe(5000);
+      expect(await pragma('foreign_keys')).toBe(1);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('migrates once: reopening runs nothing and keeps the data', async () => {
+    const file = tempFile();
+    const db1 = await openDatabase({ driver: 'sqlite', sqlitePath: file });
+    await new SegmentsRepo(db1, () => T0).insert(seg('cam-a', T0));
+    await db1.destroy();
+    const db2 = await openDatabase({ driver: 'sqlite', sqlitePath: file });
+    try {
+      expect(await migrateToLatest(db2)).toEqual([]);
+      expect(await new SegmentsRepo(db2, () => T0).countAndBytes('cam-a')).toEqual({ count: 1, bytes: 1000 });
+    } finally {
+      await db2.destroy();
+    }
+  });
+
+  it('upgrades a database made by migration 0001 alone', async () => {
+    const file = tempFile();
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+    const migrator = new Migrator({ db: old, provider: { getMigrations: async () => migrationsFor('sqlite') } });
+    expect((await migrator.migrateTo('0001_index')).error).toBeUndefined();
+    await old.insertInto('cameras').values({ id: 'cam-a', name: 'Quầy 1', site_id: null, source: 'rtsp', created_ms: T0, updated_ms: T0 }).execute();
+    await old.destroy();
+    const db = await openDatabase({ driver: 'sqlite', sqlitePath: file });
+    try {
+      expect(await new CamerasRepo(db, () => T0).get('cam-a')).toMatchObject({ id: 'cam-a', name: 'Quầy 1', details: {} });
+      const indexes = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'gaps' ORDER BY name`.execute(db);
+      expect(indexes.rows.map((r) => r.name)).toContain('gaps_long_end');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('says plainly when the file cannot be opened, and that PostgreSQL is not there yet', async () => {
+    const blocker = tempFile();
+    writeFileSync(blocker, 'a file where a folder should be');
+    expect(await codeOf(openDatabase({ driver: 'sqlite', sqlitePath: path.join(blocker, 'sub', 'vigil.db') }))).toBe('database_unavailable');
+    expect(await codeOf(openDatabase({ driver: 'postgres', postgresUrl: 'postgres://x@127.0.0.1/vigil' }))).toBe('config_invalid');
+  });
+});
+
 describe('index repositories on real SQLite', () => {
-  it('inserts segments idempotently by object key and finds overlaps in order', async () => {
+  let db: Kysely<Database>;
+  let segments: SegmentsRepo;
+  let gaps: GapsRepo;
+  beforeAll(async () => {
+    db = await openDatabase({ driver: 'sqlite', sqlitePath: tempFile() });
+    segments = new SegmentsRepo(db, () => T0);
+    gaps = new GapsRepo(db, () => T0);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+  afterEach(async () => {
+    for (const t of ['segments', 'gaps', 'events', 'cameras'] as const) await db.deleteFrom(t).execute();
+  });
+
+  it('inserts a segment once per object key: a re-insert is a no-op, even with other values', async () => {
     expect(await segments.insert(seg('cam-a', T0))).toBe(true);
     expect(await segments.insert(seg('cam-a', T0))).toBe(false);
-    await segments.insert(seg('cam-a', T0 + 10_000));
+    expect(await segments.insert({ ...seg('cam-a', T0), sizeBytes: 5_000 })).toBe(false);
+    expect(await segments.countAndBytes('cam-a')).toEqual({ count: 1, bytes: 1000 });
+    expect(await segments.byObjectKey(`cam-a/${T0}-10000.mp4`)).toEqual(seg('cam-a', T0));
+    expect(await segments.byObjectKey('cam-a/none.mp4')).toBeNull();
+  });
+
+  it.each([
+    ['zero duration', { durationMs: 0 }],
+    ['longer than the maximum', { durationMs: MAX_SEGMENT_DURATION_MS + 1 }],
+    ['fractional start', { startMs: T0 + 0.5 }],
+    ['negative size', { sizeBytes: -1 }],
+    ['init larger than the object', { initBytes: 2000 }],
+  ])('refuses a segment with %s', async (_why, patch) => {
+    expect(await codeOf(segments.insert({ ...seg('cam-a', T0), ...patch }))).toBe('invalid_range');
+    expect(await segments.countAndBytes('cam-a')).toEqual({ count: 0, bytes: 0 });
+  });
+
+  it.each([
+    ['straddling a join', [T0 + 9_999, T0 + 20_000], [T0, T0 + 10_000]],
+    ['starting where one ends (half-open)', [T0 + 10_000, T0 + 10_001], [T0 + 10_000]],
+    ['ending where one starts (half-open)', [T0 - 5, T0], []],
+    ['after the last', [T0 + 30_000, T0 + 40_000], []],
+    ['the last ms of the longest segment', [T0 + 100_000 + MAX_SEGMENT_DURATION_MS - 1, T0 + 100_000 + MAX_SEGMENT_DURATION_MS], [T0 + 100_000]],
+    ['just after the longest segment', [T0 + 100_000 + MAX_SEGMENT_DURATION_MS, T0 + 200_000 + MAX_SEGMENT_DURATION_MS], []],
+    ['everything', [0, Number.MAX_SAFE_INTEGER], [T0, T0 + 10_000, T0 + 20_000, T0 + 100_000]],
+  ])('finds the segments overlapping a range %s, in order', async (_why, [startMs, endMs], starts) => {
+    for (const s of [seg('cam-a', T0 + 20_000), seg('cam-a', T0), seg('cam-a', T0 + 100_000, MAX_SEGMENT_DURATION_MS), seg('cam-a', T0 + 10_000), seg('cam-b', T0)]) {
+      await segments.insert(s);
+    }
+    const hits = await segments.overlapping('cam-a', { startMs: startMs!, endMs: endMs! });
+    expect(hits.map((h) => h.startMs)).toEqual(starts);
+  });
+
+  it('agrees with a brute-force overlap check on random segments and ranges', async () => {
+    const rand = prng(7);
+    const all: SegmentRecord[] = [];
+    for (let i = 0; i < 400; i++) {
+      const s = seg(['cam-a', 'cam-b', 'cam-c'][i % 3]!, T0 + Math.floor(rand() * 3_600_000), 1 + Math.floor(rand() * MAX_SEGMENT_DURATION_MS));
+      all.push(s);
+      await segments.insert(s);
+    }
+    for (let i = 0; i < 300; i++) {
+      const startMs = T0 - 700_000 + Math.floor(rand() * 4_400_000);
+      const range: TimeRange = { startMs, endMs: startMs + 1 + Math.floor(rand() * (i % 2 ? 5_000 : 1_200_000)) };
+      const expected = all
+        .filter((s) => s.cameraId === 'cam-b' && rangesOverlap(range, { startMs: s.startMs, endMs: s.startMs + s.durationMs }))
+        .map((s) => s.objectKey)
+        .sort();
+      const got = await segments.overlapping('cam-b', range);
+      expect(got.map((s) => s.objectKey).sort()).toEqual(expected);
+      expect(got.map((s) => s.startMs)).toEqual([...got.map((s) => s.startMs)].sort((a, b) => a - b));
+    }
+  });
+
+  it('gives the last segment, counts and bytes per camera, and refuses an empty range', async () => {
+    expect(await segments.last('cam-a')).toBeNull();
     await segments.insert(seg('cam-a', T0 + 20_000));
-    await segments.insert(seg('cam-b', T0 + 10_000));
-    const hits = await segments.overlapping('cam-a', { startMs: T0 + 9_999, endMs: T0 + 20_000 });
-    expect(hits.map((h) => h.startMs)).toEqual([T0, T0 + 10_000]);
-    expect(await segments.overlapping('cam-a', { startMs: T0 + 30_000, endMs: T0 + 40_000 })).toEqual([]);
+    await segments.insert(seg('cam-a', T0));
+    await segments.insert({ ...seg('cam-b', T0 + 50_000), sizeBytes: 7_000 });
     expect((await segments.last('cam-a'))?.startMs).toBe(T0 + 20_000);
-    expect(await segments.countAndBytes('cam-a')).toEqual({ count: 3, bytes: 3000 });
+    expect(await segments.countAndBytes('cam-a')).toEqual({ count: 2, bytes: 2000 });
+    expect(await segments.countAndBytes('cam-z')).toEqual({ count: 0, bytes: 0 });
+    expect(await codeOf(segments.overlapping('cam-a', { startMs: T0, endMs: T0 }))).toBe('invalid_range');
   });
 
-  it('stores gaps with reasons and finds long ones by overlap', async () => {
-    await gaps.insert({ cameraId: 'cam-a', startMs: T0 - 3_600_000, endMs: T0, reason: 'recorder_down', detail: '' });
+  it('stores gaps with reasons, ignores empty ones, finds long and short ones by overlap', async () => {
+    const week: GapRecord = { cameraId: 'cam-a', startMs: T0 - 7 * 86_400_000, endMs: T0, reason: 'recorder_down', detail: 'host rebooted' };
+    await gaps.insert(week);
+    await gaps.insert({ cameraId: 'cam-a', startMs: T0 + 5_000, endMs: T0 + 8_000, reason: 'stream_stalled', detail: '' });
     await gaps.insert({ cameraId: 'cam-a', startMs: T0, endMs: T0, reason: 'empty', detail: '' });
-    const found = await gaps.overlapping('cam-a', { startMs: T0 - 10, endMs: T0 + 10 });
-    expect(found).toEqual([{ cameraId: 'cam-a', startMs: T0 - 3_600_000, endMs: T0, reason: 'recorder_down', detail: '' }]);
-    expect(await gaps.lastEndMs('cam-a')).toBe(T0);
+    await gaps.insert({ cameraId: 'cam-b', startMs: T0 - 10, endMs: T0 + 10, reason: 'camera_unreachable', detail: '' });
+    expect(await gaps.overlapping('cam-a', { startMs: T0 - 10, endMs: T0 + 6_000 })).toEqual([week, { cameraId: 'cam-a', startMs: T0 + 5_000, endMs: T0 + 8_000, reason: 'stream_stalled', detail: '' }]);
+    expect(await gaps.overlapping('cam-a', { startMs: T0 - 3 * 86_400_000, endMs: T0 - 3 * 86_400_000 + 1 })).toEqual([week]);
+    expect(await gaps.overlapping('cam-a', { startMs: T0, endMs: T0 + 5_000 })).toEqual([]);
+    expect(await gaps.lastEndMs('cam-a')).toBe(T0 + 8_000);
     expect(await gaps.lastEndMs('cam-z')).toBeNull();
+    expect(await codeOf(gaps.insert({ ...week, startMs: 1.5 }))).toBe('invalid_range');
   });
 
-  it('keeps events and cameras', async () => {
+  it('agrees with a brute-force check on gaps of every length, around the long-gap bound', async () => {
+    const rand = prng(11);
+    const lengths = [1, 1_000, LONG_GAP_MS - 1, LONG_GAP_MS, LONG_GAP_MS + 1, 2 * LONG_GAP_MS, 86_400_000, 10 * 86_400_000];
+    const all: GapRecord[] = [];
+    for (let i = 0; i < 300; i++) {
+      const startMs = T0 + Math.floor(rand() * 20 * 86_400_000);
+      const g = { cameraId: i % 2 ? 'cam-a' : 'cam-b', startMs, endMs: startMs + lengths[i % lengths.length]!, reason: 'camera_unreachable', detail: String(i) };
+      all.push(g);
+      await gaps.insert(g);
+    }
+    for (let i = 0; i < 300; i++) {
+      const startMs = T0 - 86_400_000 + Math.floor(rand() * 32 * 86_400_000);
+      const range = { startMs, endMs: startMs + 1 + Math.floor(rand() * (i % 2 ? 60_000 : 3 * LONG_GAP_MS)) };
+      const expected = all.filter((g) => g.cameraId === 'cam-a' && rangesOverlap(range, g)).map((g) => g.detail).sort();
+      const got = await gaps.overlapping('cam-a', range);
+      expect(got.map((g) => g.detail).sort()).toEqual(expected);
+      expect(got.map((g) => g.startMs)).toEqual([...got.map((g) => g.startMs)].sort((a, b) => a - b));
+    }
+  });
+
+  it('lists events in a half-open range, oldest first, ties in insertion order', async () => {
     const events = new EventsRepo(db);
-    await events.insert({ cameraId: 'cam-a', atMs: T0 + 5, fromState: 'connecting', toState: 'recording', detail: '' });
-    expect(await events.list('cam-a', { startMs: T0, endMs: T0 + 10 })).toHaveLength(1);
-    const cameras = new CamerasRepo(db, () => T0);
-    await cameras.upsert({ id: 'cam-a', name: 'Quầy 1', siteId: null, source: 'rtsp' });
-    await cameras.upsert({ id: 'cam-a', name: 'Quầy số 1', siteId: 'ward-x', source: 'onvif' });
-    expect(await cameras.list()).toEqual([{ id: 'cam-a', name: 'Quầy số 1', siteId: 'ward-x', source: 'onvif' }]);
+    await events.insert({ cameraId: 'cam-a', atMs: T0 + 10, fromState: 'recording', toState: 'stalled', detail: 'no media for 5 s' });
+    await events.insert({ cameraId: 'cam-a', atMs: T0, fromState: 'connecting', toState: 'recording', detail: '' });
+    await events.insert({ cameraId: 'cam-a', atMs: T0 + 10, fromState: 'stalled', toState: 'reconnecting', detail: '' });
+    await events.insert({ cameraId: 'cam-b', atMs: T0 + 5, fromState: 'connecting', toState: 'recording', detail: '' });
+    const got = await events.list('cam-a', { startMs: T0, endMs: T0 + 11 });
+    expect(got.map((e) => `${e.atMs - T0}:${e.toState}`)).toEqual(['0:recording', '10:stalled', '10:reconnecting']);
+    expect(await events.list('cam-a', { startMs: T0 + 1, endMs: T0 + 10 })).toEqual([]);
   });
 
-  it('answers range lookups from the index at a million rows', async () => {
-    // Bulk load in one statement (one transaction).
-    await sql`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
-      INSERT INTO segments (camera_id, start_ms, duration_ms, size_bytes, sha256, object_key, init_bytes, created_ms)
-      SELECT 'cam-' || (i % 100), ${T0 + 86_400_000} + (i / 100) * 10000, 10000, 2500000, 'x', 'bulk/' || i, 900, 0 FROM n`.execute(db);
-    const count = await db.selectFrom('segments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBeGreaterThanOrEqual(1_000_000);
-    const from = T0 + 86_400_000 + 5_000 * 10_000;
-    const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT * FROM segments WHERE camera_id = ${'cam-7'} AND start_ms >= ${from - MAX_SEGMENT_MS} AND start_ms < ${from + 600_000} ORDER BY start_ms`.execute(db);
-    const details = plan.rows.map((r) => r.detail);
-    console.log(`EXPLAIN QUERY PLAN (segments overlap): ${details.join(' | ')}`);
-    expect(details.some((d) => /SEARCH segments USING INDEX segments_camera_start/.test(d))).toBe(true);
-    expect(details.some((d) => /SCAN segments/.test(d))).toBe(false);
-    const t = process.hrtime.bigint();
-    const hits = await segments.overlapping('cam-7', { startMs: from, endMs: from + 600_000 });
-    console.log(`10-minute lookup among 1,000,000 rows: ${hits.length} segments in ${(Number(process.hrtime.bigint() - t) / 1e6).toFixed(2)} ms`);
-    expect(hits.length).toBeGreaterThanOrEqual(60);
-    const gapPlan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT * FROM gaps WHERE camera_id = ${'cam-7'} AND end_ms > ${from} AND start_ms < ${from + 1}`.execute(db);
-    expect(gapPlan.rows.map((r) => r.detail).join(' ')).toMatch(/USING INDEX gaps_camera_(end|start)/);
+  it('upserts cameras: keeps the first sighting and the details unless given, never a secret', async () => {
+    let now = T0;
+    const cameras = new CamerasRepo(db, () => now);
+    await cameras.upsert({ id: 'cam-a', name: 'Quầy 1', siteId: null, source: 'rtsp' });
+    expect(await cameras.get('cam-a')).toEqual({ id: 'cam-a', name: 'Quầy 1', siteId: null, source: 'rtsp', details: {}, createdMs: T0, updatedMs: T0 });
+    now = T0 + 1_000;
+    await cameras.upsert({
+      id: 'cam-a', name: 'Quầy số 1', siteId: 'ward-x', source: 'onvif',
+      details: { model: 'IPC-HFW', clockOffsetMs: -420, password: 'hunter2', streamUri: 'rtsp://admin:hunter2@10.0.0.9/main' },
+    });
+    now = T0 + 2_000;
+    await cameras.upsert({ id: 'cam-a', name: 'Quầy số 1', siteId: 'ward-x', source: 'onvif' });
+    await cameras.upsert({ id: 'cam-0', name: null, siteId: null, source: 'rtsp' });
+    const a = await cameras.get('cam-a');
+    expect(a).toMatchObject({ name: 'Quầy số 1', siteId: 'ward-x', source: 'onvif', createdMs: T0, updatedMs: T0 + 2_000 });
+    expect(a?.details).toEqual({ model: 'IPC-HFW', clockOffsetMs: -420, password: '[redacted]', streamUri: 'rtsp://[redacted]@10.0.0.9/main' });
+    const raw = await db.selectFrom('cameras').select('details').where('id', '=', 'cam-a').executeTakeFirstOrThrow();
+    expect(raw.details).not.toContain('hunter2');
+    expect((await cameras.list()).map((c) => c.id)).toEqual(['cam-0', 'cam-a']);
+    expect(await cameras.get('cam-z')).toBeNull();
   });
 });

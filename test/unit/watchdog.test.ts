@@ -50,6 +50,11 @@ describe('watchdog state machine', () => {
     },
     { name: 'stop from recording stops ffmpeg', events: [{ type: 'media', atMs: 1 }, { type: 'stop', atMs: 2 }], state: 'stopped', actions: ['cancel_retry', 'stop:stream_error'] },
     { name: 'nothing moves a stopped camera', events: [{ type: 'stop', atMs: 1 }, { type: 'retry_due', atMs: 2 }, { type: 'media', atMs: 3 }], state: 'stopped', actions: ['cancel_retry', 'stop:stream_error'] },
+    {
+      name: 'media trickling in after a stall does not revive the run being stopped',
+      events: [{ type: 'media', atMs: 1 }, { type: 'stall_timeout', atMs: 6_000 }, { type: 'media', atMs: 6_500 }],
+      state: 'stalled', actions: ['stop:stream_stalled'],
+    },
     { name: 'media while reconnecting is ignored', events: [{ type: 'exited', atMs: 0, reason: 'stream_error', detail: '' }, { type: 'media', atMs: 5 }], state: 'reconnecting', actions: ['retry:1000'] },
   ] as Array<{ name: string; events: WatchdogEvent[]; state: string; actions: string[]; reason?: string }>)('$name', ({ events, state, actions, reason }) => {
     const r = run(events);
