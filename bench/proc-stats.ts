@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * CPU and memory of processes from /proc, for benchmarks: CPU as seconds of user+system time
@@ -44,4 +44,20 @@ export function machineFacts(): string {
   const cores = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm)?.length ?? 0;
   const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
   return `${cpu}, ${cores} cores, ${(memKb / 1024 / 1024).toFixed(1)} GiB, Node ${process.version}`;
+}
+
+/** Direct children of a process (e.g. the ffmpeg processes of a recorder). */
+export function childPids(parent: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) out.push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
 }

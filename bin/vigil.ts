@@ -8,6 +8,8 @@ import { redactText } from '../src/redact.ts';
 import { discoverCameras } from '../recorder/discover.ts';
 import { onboardOnvif } from '../recorder/onboarding.ts';
 import { runRecorderRole } from './run-recorder.ts';
+import { reindexCommand } from './reindex-command.ts';
+import { cameraAdd } from './camera-add.ts';
 
 /**
  * The `vigil` command. With no role it runs every role in one process (recorder now; the API
@@ -19,23 +21,24 @@ const USAGE = `usage:
   vigil recorder [--config FILE] [--simulate N]
   vigil discover [--timeout-ms MS]            list ONVIF cameras answering WS-Discovery
   vigil probe --host H [--port P] --user U --password P   onboard one ONVIF camera and print what Vigil sees
-  vigil check-config [--config FILE]          validate the configuration and exit`;
+  vigil check-config [--config FILE]          validate the configuration and exit
+  vigil reindex [--config FILE] [--camera ID] rebuild the segment index from the object store listing
+  vigil camera add --id ID [--name NAME] [--site SITE]
+        (--onvif HOST[:PORT] --user U --password P | --rtsp URL [--user U --password P])
+        [--audio auto|off] [--config FILE]    check an ONVIF camera and add it to the configuration file
+                                              (--password - reads it from standard input)`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      simulate: { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      user: { type: 'string' },
-      password: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (e) {
+    // An unknown option or one without its value: say which, and show the usage.
+    if (!String((e as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS')) throw e;
+    console.error(`vigil: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const command = positionals[0] ?? 'run';
   if (values.help) {
     console.log(USAGE);
@@ -60,6 +63,18 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify(r, null, 2));
       return 0;
     }
+    case 'reindex': {
+      await reindexCommand({ config: loadCfg(), cameraId: values.camera, print: (line) => console.log(line) });
+      return 0;
+    }
+    case 'camera': {
+      if (positionals[1] !== 'add') {
+        console.error(`vigil camera: unknown or missing subcommand${positionals[1] ? ` "${positionals[1]}"` : ''} (only "add" exists)\n${USAGE}`);
+        return 2;
+      }
+      await cameraAdd({ options: values, env: process.env, cwd: process.cwd(), clock: systemClock, print: (line) => console.log(line) });
+      return 0;
+    }
     case 'run':
     case 'recorder': {
       const cfg = loadCfg();
@@ -75,6 +90,30 @@ async function main(argv: string[]): Promise<number> {
       console.error(`vigil: unknown command "${command}"\n${USAGE}`);
       return 2;
   }
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      simulate: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      user: { type: 'string' },
+      password: { type: 'string' },
+      camera: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      site: { type: 'string' },
+      onvif: { type: 'string' },
+      rtsp: { type: 'string' },
+      audio: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
@@ -145,6 +145,37 @@ describe('reindex while the store is down', () => {
     } finally {
       await db.destroy();
       await own.destroy();
+    }
+  });
+});
+
+// The `vigil reindex` command as a user runs it: a real process over an embedded install
+// (fs store + SQLite), printing what it did; a second run finds everything already indexed.
+describe('vigil reindex command', () => {
+  it('rebuilds the index of an fs store and says what it did, idempotently', async () => {
+    const dataDir = mkdtempSync(path.join(work, 'cli-'));
+    const store = new FsObjectStore(path.join(dataDir, 'objects'));
+    for (const [i, body] of fmp4.entries()) {
+      await store.put(segmentKey('ward-3-counter-1', T0 + i * 1_000, 1_000), body);
+    }
+    await store.put('ward-3-counter-1/notes.txt', Buffer.from('not footage'));
+    const configFile = path.join(dataDir, 'vigil.json');
+    writeFileSync(configFile, JSON.stringify({ dataDir }));
+    const cli = () => execFileSync(process.execPath, ['--import', 'tsx', 'bin/vigil.ts', 'reindex', '--config', configFile], { encoding: 'utf8' });
+    const first = cli();
+    expect(first).toMatch(/inserted:\s+3 segments/);
+    expect(first).toMatch(/skipped:\s+1 object/);
+    expect(first).toContain('ward-3-counter-1/notes.txt');
+    const second = cli();
+    expect(second).toMatch(/inserted:\s+0 segments/);
+    expect(second).toMatch(/already indexed:\s+3 segments/);
+    const db = await openDatabase({ driver: 'sqlite', sqlitePath: path.join(dataDir, 'vigil.db') });
+    try {
+      const rows = await new SegmentsRepo(db, () => T0).overlapping('ward-3-counter-1', { startMs: T0, endMs: T0 + 3_000 });
+      expect(rows.map((r) => r.startMs)).toEqual([T0, T0 + 1_000, T0 + 2_000]);
+      expect(rows[0]!.sha256).toBe(createHash('sha256').update(fmp4[0]!).digest('hex'));
+    } finally {
+      await db.destroy();
     }
   });
 });
