@@ -1,0 +1,53 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * What a clip is, as the API, evidence exports and benchmarks see it. The planner and the
+ * assembler (src/clip/) produce these; callers never look inside the MP4.
+ */
+export interface ClipRequest {
+  cameraId: string;
+  /** Asked range, half-open [startMs, endMs), epoch ms UTC. */
+  startMs: number;
+  endMs: number;
+}
+
+export interface ClipGap {
+  startMs: number;
+  endMs: number;
+  reason: string;
+}
+
+export interface ClipSourceSegment {
+  objectKey: string;
+  sha256: string;
+  startMs: number;
+  durationMs: number;
+}
+
+export interface ClipInfo {
+  cameraId: string;
+  askedStartMs: number;
+  askedEndMs: number;
+  /** What the file really covers: from the keyframe at or before the asked start. */
+  actualStartMs: number;
+  actualEndMs: number;
+  /** Gaps inside [actualStartMs, actualEndMs), with their reasons, in order. */
+  gaps: ClipGap[];
+  /** The stored segments the clip is cut from, in order. */
+  segments: ClipSourceSegment[];
+}
+
+/** An inclusive byte range [start, end] of the clip file, as in an HTTP Range header. */
+export interface ClipByteRange {
+  start: number;
+  end: number;
+}
+
+export interface PreparedClip {
+  info: ClipInfo;
+  /** Exact size of the whole MP4, known before streaming (Content-Length, Range). */
+  sizeBytes: number;
+  contentType: 'video/mp4';
+  /** Streams the whole file, or only the given byte range of it. */
+  open(range?: ClipByteRange): Readable;
+}
