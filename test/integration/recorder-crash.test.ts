@@ -80,7 +80,11 @@ describe('recorder killed with SIGKILL mid-upload', () => {
     a.p.kill('SIGKILL');
     await new Promise((r) => a.p.once('exit', r));
     expect(backlogAtKill).toBeGreaterThanOrEqual(3);
+    const killedAt = Date.now();
     await minio.restart();
+    // The scenario: the recorder stays down for 6 s (longer than a GOP, which a new RTSP
+    // session receives at once and so could cover a very short outage with real footage).
+    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 6_000 - Date.now())));
 
     const b = startRecorder();
     const restartedAt = Date.now();
@@ -102,7 +106,12 @@ describe('recorder killed with SIGKILL mid-upload', () => {
     expect([...objects.keys()].sort()).toEqual(segments.map((s) => s.key).sort());
     for (const s of segments) expect(createHash('sha256').update(objects.get(s.key)!).digest('hex')).toBe(s.sha256);
     expect(new Set(segments.map((s) => s.key)).size).toBe(segments.length);
-    expect(gaps.filter((g) => g.reason === 'recorder_down')).toHaveLength(1);
+    const down = gaps.filter((g) => g.reason === 'recorder_down');
+    expect(down, JSON.stringify({ gaps, segments: segments.map((s) => [s.startMs, s.durationMs]) })).toHaveLength(1);
+    // It covers the outage: from before the kill (the killed run's unfinished segment) to
+    // after the restart, less at most a GOP (2 s) that the new session got at once.
+    expect(down[0]!.startMs).toBeLessThanOrEqual(killedAt);
+    expect(down[0]!.endMs).toBeGreaterThanOrEqual(killedAt + 6_000 - 2_500);
     const pieces = [
       ...segments.map((s) => ({ kind: 'segment' as const, startMs: s.startMs, endMs: s.startMs + s.durationMs, label: s.key })),
       ...gaps.map((g) => ({ kind: 'gap' as const, startMs: g.startMs, endMs: g.endMs, label: g.reason })),
