@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { findConfigFile, loadConfig } from '../src/config/load.ts';
 import { VigilError } from '../src/errors.ts';
 import { createLogger } from '../src/logger.ts';
+import { createMetricsRegistry } from '../src/metrics.ts';
 import { systemClock } from '../src/clock.ts';
 import { redactText } from '../src/redact.ts';
 import { discoverCameras } from '../recorder/discover.ts';
@@ -10,6 +11,10 @@ import { onboardOnvif } from '../recorder/onboarding.ts';
 import { runRecorderRole } from './run-recorder.ts';
 import { reindexCommand } from './reindex-command.ts';
 import { cameraAdd } from './camera-add.ts';
+import { retentionOnce, startRetentionRole } from './retention-command.ts';
+import { verifyCommand } from './verify-command.ts';
+import { runApiRole, startApi } from './run-api.ts';
+import { userCommand, USER_USAGE } from './user-command.ts';
 
 /**
  * The `vigil` command. With no role it runs every role in one process (recorder now; the API
@@ -17,8 +22,9 @@ import { cameraAdd } from './camera-add.ts';
  * words with the fix, never as a stack trace.
  */
 const USAGE = `usage:
-  vigil [--config FILE] [--simulate N]        run all roles (recorder; api and retention to come)
+  vigil [--config FILE] [--simulate N]        run all roles (recorder, api and retention)
   vigil recorder [--config FILE] [--simulate N]
+  vigil api [--config FILE]                   serve the HTTP API on http.host:http.port
   vigil discover [--timeout-ms MS]            list ONVIF cameras answering WS-Discovery
   vigil probe --host H [--port P] --user U --password P   onboard one ONVIF camera and print what Vigil sees
   vigil check-config [--config FILE]          validate the configuration and exit
@@ -26,9 +32,20 @@ const USAGE = `usage:
   vigil camera add --id ID [--name NAME] [--site SITE]
         (--onvif HOST[:PORT] --user U --password P | --rtsp URL [--user U --password P])
         [--audio auto|off] [--config FILE]    check an ONVIF camera and add it to the configuration file
-                                              (--password - reads it from standard input)`;
+                                              (--password - reads it from standard input)
+  vigil retention [--config FILE]             run retention on its schedule (retention.schedule)
+  vigil retention --dry-run | --now [--batch-size N]
+                                              print the retention plan, or run it once now
+  vigil verify <package.tar|folder> [--public-key FILE | --fingerprint FP]
+                                              check an evidence package offline (exit 0 valid, 1 not, 2 usage)
+${USER_USAGE.replace(/^usage:\n/, '')}`;
 
 async function main(argv: string[]): Promise<number> {
+  // `vigil user …` has options of its own (--username, --role, repeated --site).
+  if (argv[0] === 'user') {
+    await userCommand({ argv: argv.slice(1), loadConfig: (file) => loadConfig({ file: findConfigFile(file, process.env, process.cwd()) }), clock: systemClock, print: (line) => console.log(line) });
+    return 0;
+  }
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
     parsed = parseCommandLine(argv);
@@ -67,6 +84,24 @@ async function main(argv: string[]): Promise<number> {
       await reindexCommand({ config: loadCfg(), cameraId: values.camera, print: (line) => console.log(line) });
       return 0;
     }
+    case 'verify': {
+      return verifyCommand({ positionals: positionals.slice(1), publicKeyFile: values['public-key'], fingerprint: values.fingerprint, print: (l) => console.log(l), printError: (l) => console.error(l) });
+    }
+    case 'retention': {
+      const cfg = loadCfg();
+      const log = createLogger({ level: cfg.log.level, base: { role: 'retention' } });
+      if (values['dry-run'] || values.now) {
+        await retentionOnce({ config: cfg, clock: systemClock, log, dryRun: Boolean(values['dry-run']), batchSize: values['batch-size'], print: (line) => console.log(line) });
+        return 0;
+      }
+      const role = await startRetentionRole({ config: cfg, clock: systemClock, log, registry: createMetricsRegistry({ defaultLabels: { role: 'retention' } }) });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await role.close();
+      return 0;
+    }
     case 'camera': {
       if (positionals[1] !== 'add') {
         console.error(`vigil camera: unknown or missing subcommand${positionals[1] ? ` "${positionals[1]}"` : ''} (only "add" exists)\n${USAGE}`);
@@ -83,7 +118,19 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(simulate) || simulate < 0 || simulate > 200) {
         throw new VigilError('config_invalid', `--simulate must be a whole number of cameras from 0 to 200 (got "${values.simulate}")`);
       }
-      await runRecorderRole({ config: cfg, log, simulate });
+      const api = command === 'run' ? await startApi({ config: cfg, log }) : null;
+      const retention = command === 'run' ? await startRetentionRole({ config: cfg, clock: systemClock, log, registry: createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } }) }) : null;
+      try {
+        await runRecorderRole({ config: cfg, log, simulate });
+      } finally {
+        await retention?.close();
+        await api?.close();
+      }
+      return 0;
+    }
+    case 'api': {
+      const cfg = loadCfg();
+      await runApiRole({ config: cfg, log: createLogger({ level: cfg.log.level, base: { role: 'api' } }) });
       return 0;
     }
     default:
@@ -111,6 +158,11 @@ function parseCommandLine(argv: string[]) {
       onvif: { type: 'string' },
       rtsp: { type: 'string' },
       audio: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      now: { type: 'boolean' },
+      'batch-size': { type: 'string' },
+      'public-key': { type: 'string' },
+      fingerprint: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -20,6 +20,14 @@ export const ERROR_CODES = {
   database_unavailable: 'The index database cannot be opened, migrated or used',
   spool_full: 'The local spool is full',
   dependency_missing: 'A program Vigil needs is not installed',
+  case_closed: 'The case is closed; reopen it before adding clips or exports',
+  case_exists: 'A case with this complaint reference already exists at this site',
+  evidence_key_unusable: 'The evidence signing key cannot be read, created or trusted',
+  export_failed: 'An evidence export could not be built or stored',
+  invalid_request: 'A request parameter or body field is missing or malformed',
+  conflict: 'The change clashes with what exists (a taken name, the last admin)',
+  too_many_attempts: 'Too many failed logins; wait before trying again',
+  csrf_rejected: 'A browser request lacks the matching X-CSRF-Token header',
   internal: 'An unexpected error in Vigil',
 } as const;
 

@@ -35,6 +35,11 @@ export interface ClipInfo {
   gaps: ClipGap[];
   /** The stored segments the clip is cut from, in order. */
   segments: ClipSourceSegment[];
+  /**
+   * How the file was made: `fragment_copy` (the stored fragments, decode times rewritten) or
+   * `ffmpeg_concat` (ffmpeg's concat demuxer with stream copy, when timescales change).
+   */
+  assembly?: 'fragment_copy' | 'ffmpeg_concat';
 }
 
 /** An inclusive byte range [start, end] of the clip file, as in an HTTP Range header. */
@@ -50,4 +55,6 @@ export interface PreparedClip {
   contentType: 'video/mp4';
   /** Streams the whole file, or only the given byte range of it. */
   open(range?: ClipByteRange): Readable;
+  /** Frees what the clip holds on disk (only the ffmpeg concat fallback holds anything). */
+  dispose?(): Promise<void>;
 }

@@ -26,6 +26,19 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: Kind }> = {
   VIGIL_RECORDER_SPOOL_DIR: { path: ['recorder', 'spoolDir'], kind: 'string' },
   VIGIL_RECORDER_SPOOL_QUOTA_BYTES: { path: ['recorder', 'spoolQuotaBytes'], kind: 'number' },
   VIGIL_RECORDER_FFMPEG_PATH: { path: ['recorder', 'ffmpegPath'], kind: 'string' },
+  VIGIL_RETENTION_DAYS: { path: ['retention', 'days'], kind: 'number' },
+  VIGIL_RETENTION_QUOTA_BYTES: { path: ['retention', 'quotaBytes'], kind: 'number' },
+  VIGIL_RETENTION_WARN_AT_FRACTION: { path: ['retention', 'warnAtFraction'], kind: 'number' },
+  VIGIL_RETENTION_SCHEDULE: { path: ['retention', 'schedule'], kind: 'string' },
+  VIGIL_RETENTION_TIME_ZONE: { path: ['retention', 'timeZone'], kind: 'string' },
+  VIGIL_API_SESSION_TTL_MS: { path: ['api', 'sessionTtlMs'], kind: 'number' },
+  VIGIL_API_SESSION_IDLE_MS: { path: ['api', 'sessionIdleMs'], kind: 'number' },
+  VIGIL_API_MAX_CLIP_MS: { path: ['api', 'maxClipMs'], kind: 'number' },
+  VIGIL_API_MAX_TIMELINE_RANGE_MS: { path: ['api', 'maxTimelineRangeMs'], kind: 'number' },
+  VIGIL_API_LOGIN_MAX_FAILURES: { path: ['api', 'loginMaxFailures'], kind: 'number' },
+  VIGIL_API_LOGIN_MAX_FAILURES_PER_IP: { path: ['api', 'loginMaxFailuresPerIp'], kind: 'number' },
+  VIGIL_API_LOGIN_LOCKOUT_MS: { path: ['api', 'loginLockoutMs'], kind: 'number' },
+  VIGIL_API_LOGIN_MAX_LOCKOUT_MS: { path: ['api', 'loginMaxLockoutMs'], kind: 'number' },
 };
 
 /** Variables that configure the loader itself, not a key. */

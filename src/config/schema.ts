@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem } from '../retention/retention-schedule.ts';
 
 /**
  * The whole configuration, validated at start-up. Every object is strict, so a misspelt key is
@@ -36,6 +37,10 @@ export const siteSchema = z.strictObject({
   name: z.string().min(1),
   /** The parent site's id: sites form the administrative tree (province › district › ward › office). */
   parent: slug('site').optional(),
+  /** Days of footage kept for this site's cameras (and those of the sites below it). */
+  retentionDays: z.number().int({ error: 'must be a whole number of days' }).min(1, { error: 'must be at least 1 day' }).optional(),
+  /** Bytes this site's cameras (and those below it) may hold in the store. */
+  quotaBytes: z.number().int().positive().optional(),
 });
 
 export const cameraSchema = z.strictObject({
@@ -57,6 +62,8 @@ export const cameraSchema = z.strictObject({
   password: z.string().optional(),
   audio: z.enum(['auto', 'off']).default('auto'),
   enabled: z.boolean().default(true),
+  /** Days of footage kept for this camera, over its site's and the default. */
+  retentionDays: z.number().int({ error: 'must be a whole number of days' }).min(1, { error: 'must be at least 1 day' }).optional(),
 });
 
 export const configSchema = z
@@ -110,6 +117,42 @@ export const configSchema = z
         ffmpegPath: z.string().min(1).default('ffmpeg'),
       })
       .default({ segmentMs: 10_000, stallTimeoutMs: 5_000, spoolQuotaBytes: 2 * 1024 ** 3, ffmpegPath: 'ffmpeg' }),
+    /** The HTTP API: sessions, login rate limit, request bounds, reverse proxies. */
+    api: z
+      .strictObject({
+        /** Absolute lifetime of a browser session (default 12 h). */
+        sessionTtlMs: positiveMs.default(12 * 3_600_000),
+        /** A session unused this long ends (default 1 h). */
+        sessionIdleMs: positiveMs.default(3_600_000),
+        /** Longest clip or export one request may ask for (default 1 h). */
+        maxClipMs: positiveMs.default(3_600_000),
+        /** Longest timeline range one request may ask for (default 31 days). */
+        maxTimelineRangeMs: positiveMs.default(31 * 86_400_000),
+        /** Failed logins of one username before it is locked for loginLockoutMs, doubling after. */
+        loginMaxFailures: z.number().int().min(1).default(5),
+        /** Failed logins from one address before it is locked the same way. */
+        loginMaxFailuresPerIp: z.number().int().min(1).default(20),
+        loginLockoutMs: positiveMs.default(60_000),
+        loginMaxLockoutMs: positiveMs.default(3_600_000),
+        /** Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed. */
+        trustedProxies: z.array(z.string().min(1)).default([]),
+      })
+      .prefault({}),
+    /** How long footage is kept and how much the store may hold (docs/architecture.md#retention). */
+    retention: z
+      .strictObject({
+        /** Days of footage kept by default; a site or camera may say otherwise. Whole local days are kept. */
+        days: z.number().int({ error: 'must be a whole number of days' }).min(1, { error: 'must be at least 1 day' }).default(30),
+        /** Bytes the whole store may hold; oldest footage not on hold goes first when over. */
+        quotaBytes: z.number().int().positive().optional(),
+        /** Ops are warned (log, metric) when the store holds more than this share of a quota. */
+        warnAtFraction: z.number().gt(0).max(1).default(0.9),
+        /** When retention runs: a cron expression (minute hour day month weekday) in timeZone. */
+        schedule: z.string().min(1).default('30 2 * * *'),
+        /** Time zone of the schedule and of "whole days" (default: the top-level timeZone). */
+        timeZone: timeZone.optional(),
+      })
+      .prefault({}),
     sites: z.array(siteSchema).default([]),
     cameras: z.array(cameraSchema).default([]),
   })
@@ -128,6 +171,8 @@ export const configSchema = z
         message: 'is required when database.driver is "postgres"',
       });
     }
+    const scheduleProblem = cronProblem(cfg.retention.schedule);
+    if (scheduleProblem) ctx.addIssue({ code: 'custom', path: ['retention', 'schedule'], message: scheduleProblem });
     const siteIds = new Set(cfg.sites.map((s) => s.id));
     reportDuplicates(cfg.sites.map((s) => s.id), 'sites', 'site', ctx);
     cfg.sites.forEach((s, i) => {

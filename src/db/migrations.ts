@@ -1,4 +1,6 @@
 import { Migrator, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { migration0004 } from './migration-0004-cases-evidence-audit.ts';
+import { migration0005 } from './migration-0005-retention.ts';
 
 /**
  * In-code migrations for Kysely's Migrator, in name order. Each is built for a dialect, so the
@@ -81,6 +83,59 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
           .execute();
       },
     },
+    '0003_accounts': {
+      async up(db: Kysely<any>) {
+        // Users are never deleted (audit rows and cases name them); they are disabled.
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('username', 'text', (c) => c.notNull().unique())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('site_scopes', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+          .addCheckConstraint('users_role', sql`role in ('admin', 'ops', 'investigator', 'viewer')`)
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_ms', 'bigint', (c) => c.notNull())
+          .addColumn('ip', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('user_agent', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+        await db.schema.createIndex('sessions_expires').on('sessions').column('expires_ms').execute();
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint', (c) => c.notNull())
+          .addColumn('expires_ms', 'bigint')
+          .addColumn('last_used_ms', 'bigint')
+          .addColumn('revoked_ms', 'bigint')
+          .execute();
+        await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
+        await db.schema
+          .createTable('login_attempts')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('failures', 'integer', (c) => c.notNull())
+          .addColumn('last_failure_ms', 'bigint', (c) => c.notNull())
+          .addColumn('locked_until_ms', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+    // Cases, case clips, legal holds, evidence exports, audit log (src/db/migration-0004-…).
+    '0004_cases_evidence_audit': migration0004(withId),
+    // Retention marks and expired ranges (src/db/migration-0005-retention.ts).
+    '0005_retention': migration0005(withId),
   };
 }
 

@@ -65,6 +65,7 @@ export class SegmentsRepo {
       .where('start_ms', '<', range.endMs)
       .where('start_ms', '>=', range.startMs - MAX_SEGMENT_DURATION_MS)
       .where((eb) => eb(eb('start_ms', '+', eb.ref('duration_ms')), '>', range.startMs))
+      .where('deleting_ms', 'is', null) // being deleted by retention: no longer served
       .orderBy('start_ms');
   }
 

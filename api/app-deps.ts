@@ -1,0 +1,80 @@
+import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import type { AuditSink } from '../src/audit/audit-types.ts';
+import type { ClipRequest, PreparedClip } from '../src/clip/clip-types.ts';
+import type { Clock } from '../src/clock.ts';
+import type { VigilConfig } from '../src/config/schema.ts';
+import type { Database } from '../src/db/schema.ts';
+import type { UserRecord } from '../src/db/users-repo.ts';
+import type { Logger } from '../src/logger.ts';
+import type { CasesRepo } from '../src/db/cases-repo.ts';
+import type { HoldsRepo } from '../src/db/holds-repo.ts';
+import type { ExportJobs } from '../src/evidence/export-jobs.ts';
+import type { PlaybackSegment, PlaybackSegmentRequest } from '../src/playback/playback-segment.ts';
+import type { ObjectStore } from '../src/store/object-store.ts';
+import type { ThumbnailService } from '../src/thumbnail/thumbnail-service.ts';
+import type { ClientOrigin } from './client-origin.ts';
+
+/**
+ * What createApp needs, all passed in (no module singletons), so tests build many apps in one
+ * process. media and evidence are the services of the clip/playback and cases/evidence
+ * issues; their routes join the route list (route-list.ts) when they are wired.
+ */
+export interface AppDeps {
+  config: VigilConfig;
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  metrics: Registry;
+  audit: AuditSink;
+  media?: MediaServices;
+  evidence?: EvidenceServices;
+}
+
+/**
+ * Clips, playback and thumbnails (src/clip/, src/playback/, src/thumbnail/), bound to their
+ * store and index by bin/ when the routes are wired. Optional members: a role that serves
+ * no footage leaves them out.
+ */
+export interface MediaServices {
+  /** The object store the footage is read from (byte ranges for playback). */
+  store: ObjectStore;
+  /** prepareClip(deps, request) of src/clip/prepare-clip.ts with its deps bound. */
+  prepareClip(request: ClipRequest): Promise<PreparedClip>;
+  /** preparePlaybackSegment(deps, request) of src/playback/playback-segment.ts, bound. */
+  preparePlaybackSegment?(request: PlaybackSegmentRequest): Promise<PlaybackSegment>;
+  thumbnails?: ThumbnailService;
+}
+
+/** Cases, holds and evidence exports (src/evidence/, src/db/cases-repo.ts …). */
+export interface EvidenceServices {
+  cases: CasesRepo;
+  holds: HoldsRepo;
+  exports?: ExportJobs;
+}
+
+/** The authenticated caller of a request. */
+export interface Principal {
+  user: UserRecord;
+  via: 'session' | 'token';
+  /** SHA-256 of the session cookie (session only): logout ends this one. */
+  sessionHash?: string;
+  /** The X-CSRF-Token this session must send with unsafe methods (session only). */
+  csrfToken?: string;
+  sessionExpiresMs?: number;
+  tokenId?: string;
+}
+
+/** Hono's per-request variables. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    origin: ClientOrigin;
+    /** Set by the authorize middleware on every non-public route. */
+    principal: Principal;
+    /** The site the route's resource belongs to (null: none or unsited), when the route has one. */
+    siteId: string | null;
+    /** The route pattern, for metrics and logs. */
+    routeLabel: string;
+  };
+}

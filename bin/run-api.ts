@@ -1,0 +1,61 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { ResolvedConfig } from '../src/config/load.ts';
+import type { Logger } from '../src/logger.ts';
+import { systemClock, type Clock } from '../src/clock.ts';
+import { createMetricsRegistry } from '../src/metrics.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { AuditLog } from '../src/audit/audit-log.ts';
+import { VigilError } from '../src/errors.ts';
+import { createApp } from '../api/app.ts';
+
+/**
+ * The api role: the Hono app of api/ served by @hono/node-server on config.http host:port.
+ * startApi() returns once it listens (the all-in-one `vigil` runs it beside the recorder);
+ * runApiRole() serves until SIGINT/SIGTERM.
+ */
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?: Clock }): Promise<RunningApi> {
+  const clock = o.clock ?? systemClock;
+  const db = await openDatabase(o.config.database);
+  const metrics = createMetricsRegistry({ defaultLabels: { role: 'api' } });
+  const { app } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit: new AuditLog({ db, clock }) });
+  const server = serve({ fetch: app.fetch, hostname: o.config.http.host, port: o.config.http.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  }).catch(async (e: NodeJS.ErrnoException) => {
+    await db.destroy();
+    const why = e.code === 'EADDRINUSE' ? 'the port is already in use' : e.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : e.message;
+    throw new VigilError('config_invalid', `the API cannot listen on ${o.config.http.host}:${o.config.http.port}: ${why}`, { hint: 'Change http.host / http.port (or VIGIL_HTTP_PORT).' });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  o.log.info({ url, openapi: `${url}/api/openapi.json` }, 'api listening');
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections would hold close() open until they time out.
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await db.destroy();
+    },
+  };
+}
+
+export async function runApiRole(o: { config: ResolvedConfig; log: Logger }): Promise<void> {
+  const api = await startApi(o);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  o.log.info('stopping the api');
+  await api.close();
+}

@@ -1,0 +1,131 @@
+import { Readable } from 'node:stream';
+import { VigilError } from '../errors.ts';
+import type { GapsRepo } from '../db/gaps-repo.ts';
+import type { SegmentsRepo } from '../db/segments-repo.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { toIsoInZone } from '../time.ts';
+import { codecFamily, sampleHasParameterSets } from '../fmp4/parameter-sets.ts';
+import { readFirstVideoSampleHead } from '../fmp4/segment-reader.ts';
+import { SegmentFacts } from '../fmp4/segment-facts.ts';
+import { timingOfFragments, type MediaTiming } from '../fmp4/track-timing.ts';
+import type { InitInfo } from '../fmp4/init-info.ts';
+import { configChanges, decideAssembly } from './clip-assembly.ts';
+import { endFragmentIndex, fragmentWallTimes, startFragmentIndex } from '../fmp4/fragment-times.ts';
+import { layoutParts, type PartSource } from './clip-parts.ts';
+import { gapsWithin, planClip, validateClipRequest, type ClipLimits, type ClipPlan } from './clip-plan.ts';
+import { streamClipRange, type ClipStreamContext } from './clip-stream.ts';
+import { prepareConcatClip } from './clip-concat.ts';
+import { mapWithLimit } from './parallel-map.ts';
+import type { ClipInfo, ClipRequest, PreparedClip } from './clip-types.ts';
+
+/**
+ * Builds ONE fragmented MP4 for a clip straight from the stored fragments, by stream copy:
+ * the first segment's init (ftyp + moov), then the fragments from the keyframe at or before
+ * the asked start to the fragment holding the asked end, with every `tfdt` shifted so decode
+ * time runs on across joins and squashed gaps (clip-timeline.ts), and `mfhd` renumbered.
+ *
+ * Before the first byte it reads: the index rows, each segment's init part (to check they can
+ * be joined; cached), and the fragment structure of the first and last segments. Middle
+ * segments are sent whole minus their init, so the size is known from the index. See
+ * clip-assembly.ts for when ffmpeg's concat demuxer is used instead, and when a clip is refused.
+ */
+export interface ClipDeps {
+  store: ObjectStore;
+  segments: Pick<SegmentsRepo, 'overlapping'>;
+  gaps: Pick<GapsRepo, 'overlapping'>;
+  limits?: ClipLimits;
+  /** Shared cache of segment facts (init parts, timings); one per process is best. */
+  facts?: SegmentFacts;
+  /** IANA zone for times in error messages (default UTC). */
+  timeZone?: string;
+  /** Folder for the temp files of the ffmpeg concat fallback (default: the OS temp dir). */
+  workDir?: string;
+  ffmpegPath?: string;
+  /** Parallel reads of small parts (inits, timings); default 16. */
+  readConcurrency?: number;
+}
+
+export async function prepareClip(deps: ClipDeps, req: ClipRequest): Promise<PreparedClip> {
+  validateClipRequest(req, deps.limits);
+  const asked = { startMs: req.startMs, endMs: req.endMs };
+  const [segments, gaps] = await Promise.all([deps.segments.overlapping(req.cameraId, asked), deps.gaps.overlapping(req.cameraId, asked)]);
+  const zone = deps.timeZone ?? 'UTC';
+  const plan = planClip({ request: req, segments, gaps, ...deps.limits, timeZone: zone });
+  const facts = deps.facts && deps.facts.store === deps.store ? deps.facts : new SegmentFacts(deps.store);
+  const concurrency = deps.readConcurrency ?? 16;
+  const inits = await mapWithLimit(plan.segments, concurrency, (s) => facts.init(s));
+  const decision = decideAssembly(await layoutsWithInBandCheck(deps.store, plan, inits, concurrency));
+  if (decision.kind === 'refuse') throw refusal(plan, decision.atIndex, decision.reason, zone);
+  const first = plan.segments[0]!;
+  const last = plan.segments[plan.segments.length - 1]!;
+  const single = plan.segments.length === 1;
+  const [firstMap, lastMap] = await Promise.all([facts.fragmentMap(first), single ? null : facts.fragmentMap(last)]);
+  const firstTimes = fragmentWallTimes(inits[0]!, firstMap.fragments, first.startMs);
+  const startIdx = startFragmentIndex(firstMap.fragments, firstTimes, req.startMs);
+  if (startIdx === null) throw new VigilError('internal', `segment ${first.objectKey} has no fragment that starts with a keyframe`, { hint: 'Check the segment with ffprobe; it may be damaged.' });
+  const endMap = lastMap ?? firstMap;
+  const endTimes = lastMap ? fragmentWallTimes(inits[inits.length - 1]!, lastMap.fragments, last.startMs) : firstTimes;
+  const endIdx = endFragmentIndex(endTimes, req.endMs, single ? startIdx : 0);
+  const actualStartMs = firstTimes[startIdx]!.startMs;
+  const actualEndMs = endTimes[endIdx]!.endMs;
+  const info: ClipInfo = {
+    cameraId: req.cameraId,
+    askedStartMs: req.startMs,
+    askedEndMs: req.endMs,
+    actualStartMs,
+    actualEndMs,
+    gaps: gapsWithin(plan.gaps, actualStartMs, actualEndMs),
+    segments: plan.segments.map((s) => ({ objectKey: s.objectKey, sha256: s.sha256, startMs: s.startMs, durationMs: s.durationMs })),
+    assembly: decision.kind === 'ffmpeg_concat' ? 'ffmpeg_concat' : 'fragment_copy',
+  };
+
+  if (decision.kind === 'ffmpeg_concat') {
+    return prepareConcatClip({ store: deps.store, workDir: deps.workDir, ffmpegPath: deps.ffmpegPath }, plan, info, {
+      firstInpointSec: (actualStartMs - first.startMs) / 1000,
+      lastOutpointSec: (actualEndMs - last.startMs) / 1000,
+    });
+  }
+
+  const startFrag = firstMap.fragments[startIdx]!;
+  const endFrag = endMap.fragments[endIdx]!;
+  const sources: PartSource[] = [{ kind: 'init', segmentIndex: 0, objectKey: first.objectKey, sourceStart: 0, sourceEnd: first.initBytes }];
+  plan.segments.forEach((s, i) => {
+    const from = i === 0 ? startFrag.startOffset : s.initBytes;
+    const to = i === plan.segments.length - 1 ? endFrag.endOffset : i === 0 ? firstMap.endOffset : s.sizeBytes;
+    sources.push({ kind: 'fragments', segmentIndex: i, objectKey: s.objectKey, sourceStart: from, sourceEnd: to });
+  });
+  const { parts, sizeBytes } = layoutParts(sources);
+  const known = new Map<number, MediaTiming>();
+  known.set(0, timingOfFragments(inits[0]!, firstMap.fragments.slice(startIdx, single ? endIdx + 1 : undefined)));
+  if (lastMap) known.set(plan.segments.length - 1, timingOfFragments(inits[inits.length - 1]!, lastMap.fragments.slice(0, endIdx + 1)));
+  const initBytes = (await facts.initPart(first)).bytes;
+
+  const ctx: ClipStreamContext = { store: deps.store, facts, plan, inits, parts, sizeBytes, knownTimings: known, initBytes, concurrency };
+  return {
+    info,
+    sizeBytes,
+    contentType: 'video/mp4',
+    open: (range) => Readable.from(streamClipRange(ctx, range), { objectMode: false }),
+  };
+}
+
+async function layoutsWithInBandCheck(store: ObjectStore, plan: ClipPlan, inits: readonly InitInfo[], concurrency: number) {
+  const inBand = new Map<number, boolean>();
+  await mapWithLimit(configChanges(inits), concurrency, async (i) => {
+    const init = inits[i]!;
+    const video = init.tracks.find((t) => t.handler === 'vide');
+    const head = await readFirstVideoSampleHead(store, plan.segments[i]!, init);
+    inBand.set(i, !!video && !!head && sampleHasParameterSets(head, codecFamily(video.codec), video.nalLengthSize ?? 4));
+  });
+  return inits.map((init, i) => ({ init, ...(inBand.has(i) ? { inBandParameterSets: inBand.get(i)! } : {}) }));
+}
+
+function refusal(plan: ClipPlan, atIndex: number, reason: string, zone: string): VigilError {
+  const at = plan.segments[atIndex]!.startMs;
+  const iso = (ms: number) => toIsoInZone(ms, zone);
+  const req = plan.request;
+  return new VigilError('invalid_range', `camera ${req.cameraId}: ${reason} at ${iso(at)}, so one MP4 cannot hold the whole range`, {
+    hint: `Cut two clips: ${iso(req.startMs)} to ${iso(at)}, and ${iso(at)} to ${iso(req.endMs)}.`,
+    changeAtMs: at,
+  });
+}
