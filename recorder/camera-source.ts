@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import type { Clock } from '../src/clock.ts';
 import type { CameraConfig } from '../src/config/schema.ts';
 import { audioPlanFor, type AudioPlan } from './ffmpeg-args.ts';
-import { onboardOnvif, withCredentials } from './onboarding.ts';
+import { onboardOnvif, withCredentials, type OnboardResult, type StreamChoice } from './onboarding.ts';
+import { stripUrlCredentials } from '../src/redact.ts';
 import type { CameraSource } from './camera-recorder.ts';
 
 /**
@@ -10,11 +11,18 @@ import type { CameraSource } from './camera-recorder.ts';
  * the profile); plain RTSP cameras are probed once with ffprobe for their audio codec.
  * The returned URL carries credentials and only ever goes to ffmpeg.
  */
-export function sourceFor(cam: CameraConfig, clock: Clock, opts: { ffprobePath?: string; timeoutMs?: number } = {}): () => Promise<CameraSource> {
+export function sourceFor(
+  cam: CameraConfig,
+  clock: Clock,
+  opts: { ffprobePath?: string; timeoutMs?: number; onOnboarded?: (details: Record<string, unknown>) => Promise<void> } = {},
+): () => Promise<CameraSource> {
   let rtspAudio: AudioPlan | null = null;
   return async () => {
     if (cam.onvif) {
       const r = await onboardOnvif({ host: cam.onvif.host, port: cam.onvif.port, username: cam.onvif.username, password: cam.onvif.password, timeoutMs: opts.timeoutMs ?? 8_000 }, clock);
+      // What onboarding learnt is kept with the camera (evidence manifests quote the clock
+      // offset); stream URLs without credentials, and a failure to store it is not fatal.
+      await opts.onOnboarded?.(onboardingDetails(r, clock.nowMs())).catch(() => undefined);
       const codec = r.main.audioEncoding === null ? null : /g711|pcm/i.test(r.main.audioEncoding) ? 'pcm_alaw' : r.main.audioEncoding.toLowerCase();
       return { url: withCredentials(r.main.rtspUrl, cam.onvif.username, cam.onvif.password), audio: audioPlanFor(codec, cam.audio) };
     }
@@ -24,6 +32,12 @@ export function sourceFor(cam: CameraConfig, clock: Clock, opts: { ffprobePath?:
     rtspAudio = audio;
     return { url, audio };
   };
+}
+
+/** Onboarding facts for cameras.details: device, streams (no credentials), clock offset and when measured. */
+export function onboardingDetails(r: OnboardResult, atMs: number): Record<string, unknown> {
+  const stream = (st: StreamChoice | null) => (st ? { encoding: st.encoding, width: st.width, height: st.height, audioEncoding: st.audioEncoding, rtspUrl: stripUrlCredentials(st.rtspUrl) } : null);
+  return { device: r.device, main: stream(r.main), sub: stream(r.sub), clockOffsetMs: r.clockOffsetMs, clockOffsetMeasuredMs: atMs };
 }
 
 /** The first audio stream's codec name, or null; a failed probe is not fatal (audio copy is tried). */

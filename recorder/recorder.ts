@@ -81,7 +81,9 @@ export class Recorder {
       ]);
       const recorder = new CameraRecorder({
         cameraId: cam.id,
-        source: this.d.sourceOf?.(cam.id) ?? sourceFor(cam, this.d.clock),
+        source: this.d.sourceOf?.(cam.id) ?? sourceFor(cam, this.d.clock, {
+          onOnboarded: (details) => cams.upsert({ id: cam.id, name: cam.name ?? null, siteId: cam.site ?? null, source: 'onvif', details }),
+        }),
         segmentMs: this.d.config.recorder.segmentMs,
         stallTimeoutMs: this.d.config.recorder.stallTimeoutMs,
         ffmpegPath: this.d.config.recorder.ffmpegPath,

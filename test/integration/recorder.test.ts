@@ -9,6 +9,7 @@ import { ffprobe } from '../helpers/ffprobe.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { defaultSpec } from '../../recorder/sim/camera-spec.ts';
 import { SegmentsRepo } from '../../src/db/segments-repo.ts';
+import { CamerasRepo } from '../../src/db/cameras-repo.ts';
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -78,6 +79,19 @@ describe('recording three kinds of camera into MinIO', () => {
       }
     }
   }, 240_000);
+
+  it('kept what onboarding learnt with each camera: device, streams without credentials, clock offset', async () => {
+    const stored = await new CamerasRepo(h.db, () => Date.now()).list();
+    for (const c of cams) {
+      const row = stored.find((r) => r.id === c.id);
+      expect(row?.details.device).toMatchObject({ manufacturer: 'Vigil Simulator' });
+      expect(typeof row?.details.clockOffsetMs).toBe('number');
+      expect(Math.abs(row?.details.clockOffsetMs as number)).toBeLessThan(5_000);
+      expect(row?.details.clockOffsetMeasuredMs).toBeGreaterThan(Date.now() - 600_000);
+      expect(JSON.stringify(row?.details)).not.toContain(c.password);
+      expect((row?.details.main as { rtspUrl: string }).rtspUrl).toMatch(/^rtsp:\/\/127\.0\.0\.1/);
+    }
+  });
 
   it('logged every camera by id and never a password', () => {
     const text = h.logLines.join('\n');
