@@ -9,6 +9,7 @@ import { redactText } from '../src/redact.ts';
 import { discoverCameras } from '../recorder/discover.ts';
 import { onboardOnvif } from '../recorder/onboarding.ts';
 import { runRecorderRole } from './run-recorder.ts';
+import { withSimulatedCameras } from './simulated-cameras.ts';
 import { reindexCommand } from './reindex-command.ts';
 import { cameraAdd } from './camera-add.ts';
 import { retentionOnce, startRetentionRole } from './retention-command.ts';
@@ -118,13 +119,18 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(simulate) || simulate < 0 || simulate > 200) {
         throw new VigilError('config_invalid', `--simulate must be a whole number of cameras from 0 to 200 (got "${values.simulate}")`);
       }
-      const api = command === 'run' ? await startApi({ config: cfg, log }) : null;
-      const retention = command === 'run' ? await startRetentionRole({ config: cfg, clock: systemClock, log, registry: createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } }) }) : null;
+      const { config, sim } = await withSimulatedCameras(cfg, simulate, log);
       try {
-        await runRecorderRole({ config: cfg, log, simulate });
+        const api = command === 'run' ? await startApi({ config, log }) : null;
+        const retention = command === 'run' ? await startRetentionRole({ config, clock: systemClock, log, registry: createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } }) }) : null;
+        try {
+          await runRecorderRole({ config, log });
+        } finally {
+          await retention?.close();
+          await api?.close();
+        }
       } finally {
-        await retention?.close();
-        await api?.close();
+        await sim?.stop();
       }
       return 0;
     }
