@@ -1,3 +1,4 @@
+import type { LiveSegment } from '../db/retention-repo.ts';
 import { mergeRanges, rangesOverlap, type TimeRange } from '../time.ts';
 import { retentionCutoffMs } from './local-day.ts';
 
@@ -9,14 +10,8 @@ import { retentionCutoffMs } from './local-day.ts';
  * ever planned, whatever the quota: an unmet quota is reported, never "solved" by deleting
  * evidence.
  */
-export interface RetentionSegment {
-  id: number;
-  cameraId: string;
-  startMs: number;
-  durationMs: number;
-  sizeBytes: number;
-  objectKey: string;
-}
+/** A live (not yet marked) segment row, as the retention repository reads it. */
+export type RetentionSegment = LiveSegment;
 
 export interface HeldRange extends TimeRange {
   cameraId: string;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CameraSimulator } from '../../recorder/sim/simulator.ts';
 import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { VigilError } from '../../src/errors.ts';
+import { vigilFailure } from '../helpers/vigil-error.ts';
 import { cameraAdd, CONFIG_FILE_MODE } from '../../bin/camera-add.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,15 +35,7 @@ describe('vigil camera add', () => {
     const p = cameraAdd({ options, env: {}, cwd, clock: systemClock, print: (l) => lines.push(l) });
     return { p, lines };
   };
-  const failure = async (p: Promise<unknown>): Promise<VigilError> => {
-    try {
-      await p;
-    } catch (e) {
-      expect(e).toBeInstanceOf(VigilError);
-      return e as VigilError;
-    }
-    throw new Error('expected camera add to fail');
-  };
+  const failure = (p: Promise<unknown>) => vigilFailure(p, 'camera add');
 
   it('onboards an ONVIF camera and adds it to the YAML file, keeping comments', async () => {
     const cwd = fresh();

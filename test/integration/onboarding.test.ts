@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraSimulator } from '../../recorder/sim/simulator.ts';
 import { onboardOnvif, withCredentials } from '../../recorder/onboarding.ts';
 import { systemClock } from '../../src/clock.ts';
-import { VigilError } from '../../src/errors.ts';
+import { vigilFailure } from '../helpers/vigil-error.ts';
 import { ffmpegRead } from '../helpers/ffmpeg-read.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -20,15 +20,7 @@ describe('ONVIF onboarding against simulated cameras', () => {
     return { host: '127.0.0.1', port: cam.onvif.port, username: cam.spec.username, password: cam.spec.password, timeoutMs: 4_000, ...overrides };
   };
 
-  const failure = async (p: Promise<unknown>): Promise<VigilError> => {
-    try {
-      await p;
-    } catch (e) {
-      expect(e).toBeInstanceOf(VigilError);
-      return e as VigilError;
-    }
-    throw new Error('expected onboarding to fail');
-  };
+  const failure = (p: Promise<unknown>) => vigilFailure(p, 'onboarding');
 
   it('finds main and sub streams whose URIs play', async () => {
     const r = await onboardOnvif(target(), systemClock);
