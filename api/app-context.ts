@@ -1,6 +1,7 @@
 import { ApiTokensRepo } from '../src/db/api-tokens-repo.ts';
 import { EventsRepo } from '../src/db/events-repo.ts';
 import { GapsRepo } from '../src/db/gaps-repo.ts';
+import { RetentionRepo } from '../src/db/retention-repo.ts';
 import { SegmentsRepo } from '../src/db/segments-repo.ts';
 import { SessionsRepo } from '../src/db/sessions-repo.ts';
 import { UsersRepo } from '../src/db/users-repo.ts';
@@ -20,6 +21,8 @@ export interface AppContext {
   tokens: ApiTokensRepo;
   segments: SegmentsRepo;
   gaps: GapsRepo;
+  /** Expired ranges (what retention removed), for the timeline's includeExpired. */
+  retention: RetentionRepo;
   events: EventsRepo;
   authenticator: Authenticator;
   login: LoginService;
@@ -39,6 +42,7 @@ export function createAppContext(deps: AppDeps): AppContext {
     tokens,
     segments: new SegmentsRepo(deps.db, nowMs),
     gaps: new GapsRepo(deps.db, nowMs),
+    retention: new RetentionRepo(deps.db, nowMs),
     events: new EventsRepo(deps.db),
     authenticator: new Authenticator({ users, sessions, tokens, clock: deps.clock, sessionIdleMs: deps.config.api.sessionIdleMs }),
     login: new LoginService({ db: deps.db, users, sessions, clock: deps.clock, audit: deps.audit, api: deps.config.api }),

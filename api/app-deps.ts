@@ -7,18 +7,17 @@ import type { VigilConfig } from '../src/config/schema.ts';
 import type { Database } from '../src/db/schema.ts';
 import type { UserRecord } from '../src/db/users-repo.ts';
 import type { Logger } from '../src/logger.ts';
-import type { CasesRepo } from '../src/db/cases-repo.ts';
-import type { HoldsRepo } from '../src/db/holds-repo.ts';
+import type { AuditLog } from '../src/audit/audit-log.ts';
+import type { CaseService } from '../src/cases/case-service.ts';
 import type { ExportJobs } from '../src/evidence/export-jobs.ts';
 import type { PlaybackSegment, PlaybackSegmentRequest } from '../src/playback/playback-segment.ts';
-import type { ObjectStore } from '../src/store/object-store.ts';
 import type { ThumbnailService } from '../src/thumbnail/thumbnail-service.ts';
 import type { ClientOrigin } from './client-origin.ts';
 
 /**
  * What createApp needs, all passed in (no module singletons), so tests build many apps in one
- * process. media and evidence are the services of the clip/playback and cases/evidence
- * issues; their routes join the route list (route-list.ts) when they are wired.
+ * process. media and evidence are the footage and case services; their routes are in the
+ * route table (route-list.ts) only when they are given.
  */
 export interface AppDeps {
   config: VigilConfig;
@@ -33,24 +32,25 @@ export interface AppDeps {
 
 /**
  * Clips, playback and thumbnails (src/clip/, src/playback/, src/thumbnail/), bound to their
- * store and index by bin/ when the routes are wired. Optional members: a role that serves
- * no footage leaves them out.
+ * store and index by bin/ (buildFootageServices in bin/run-api.ts). A role that serves no
+ * footage leaves them out, and then the footage routes are not in its route table.
  */
 export interface MediaServices {
-  /** The object store the footage is read from (byte ranges for playback). */
-  store: ObjectStore;
   /** prepareClip(deps, request) of src/clip/prepare-clip.ts with its deps bound. */
   prepareClip(request: ClipRequest): Promise<PreparedClip>;
   /** preparePlaybackSegment(deps, request) of src/playback/playback-segment.ts, bound. */
-  preparePlaybackSegment?(request: PlaybackSegmentRequest): Promise<PlaybackSegment>;
-  thumbnails?: ThumbnailService;
+  preparePlaybackSegment(request: PlaybackSegmentRequest): Promise<PlaybackSegment>;
+  thumbnails: Pick<ThumbnailService, 'thumbnailAt'>;
 }
 
-/** Cases, holds and evidence exports (src/evidence/, src/db/cases-repo.ts …). */
+/**
+ * Cases, holds, evidence exports and the audit log's reading side. CaseService and ExportJobs
+ * write their own audit entries; the routes never audit those actions again.
+ */
 export interface EvidenceServices {
-  cases: CasesRepo;
-  holds: HoldsRepo;
-  exports?: ExportJobs;
+  cases: CaseService;
+  exports: Pick<ExportJobs, 'create' | 'get' | 'forCase' | 'openPackage'>;
+  auditLog: Pick<AuditLog, 'query' | 'verify'>;
 }
 
 /** The authenticated caller of a request. */

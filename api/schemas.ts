@@ -23,7 +23,7 @@ export const ProblemSchema = z
     invalidParams: z.array(InvalidParamSchema).optional(),
     retryAfterSeconds: z.number().int().optional(),
   })
-  .passthrough()
+  .loose()
   .openapi('Problem', { description: 'RFC 9457 problem details' });
 
 export const SiteIdSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, { error: 'must be a site id of lowercase letters, digits and dashes' });

@@ -14,8 +14,9 @@ export function isoTimeParam(name: string, example: string) {
       try {
         parseIsoMs(text, name);
       } catch (e) {
-        ctx.addIssue({ code: 'custom', message: `"${text}" is not an ISO 8601 time with an offset; write e.g. ${example}` });
-        void e;
+        // parseIsoMs says what is wrong ("not a real calendar time", no offset…); the field is named by the issue.
+        const why = e instanceof VigilError && /real calendar/.test(e.message) ? `"${text}" is not a real calendar time` : `"${text}" is not an ISO 8601 time with an offset; write e.g. ${example}`;
+        ctx.addIssue({ code: 'custom', message: why });
       }
     })
     .openapi({ param: { name, in: 'query' }, type: 'string', format: 'date-time', example, description: 'ISO 8601 with offset (Z or ±HH:MM)' });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.ts';
 import { MAX_SEGMENT_DURATION_MS } from '../src/db/segments-repo.ts';
 import type { GapsRepo } from '../src/db/gaps-repo.ts';
+import type { RetentionRepo } from '../src/db/retention-repo.ts';
 import type { TimeRange } from '../src/time.ts';
 import { finishTimeline, SpanMerger, type Timeline } from './timeline.ts';
 
@@ -15,7 +16,15 @@ import { finishTimeline, SpanMerger, type Timeline } from './timeline.ts';
  */
 export const TIMELINE_CHUNK_MS = 86_400_000;
 
-export async function readTimeline(db: Kysely<Database>, gaps: GapsRepo, cameraId: string, range: TimeRange): Promise<Timeline> {
+/** Reason given to what retention removed (expired_ranges), shown only when asked for. */
+export const RETENTION_GAP_REASON = 'retention';
+
+export interface TimelineOptions {
+  /** Also show what retention deleted, as gaps with reason `retention` (else it is `unknown`). */
+  expired?: Pick<RetentionRepo, 'expiredOverlapping'> | undefined;
+}
+
+export async function readTimeline(db: Kysely<Database>, gaps: GapsRepo, cameraId: string, range: TimeRange, opts: TimelineOptions = {}): Promise<Timeline> {
   const merger = new SpanMerger(range);
   for (let from = range.startMs; from < range.endMs; from += TIMELINE_CHUNK_MS) {
     const to = Math.min(range.endMs, from + TIMELINE_CHUNK_MS);
@@ -34,5 +43,7 @@ export async function readTimeline(db: Kysely<Database>, gaps: GapsRepo, cameraI
     for (const r of rows) merger.add({ startMs: Number(r.start_ms), durationMs: Number(r.duration_ms) });
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return finishTimeline(range, merger.spans(), await gaps.overlapping(cameraId, range));
+  const stored = await gaps.overlapping(cameraId, range);
+  const expired = opts.expired ? (await opts.expired.expiredOverlapping(cameraId, range)).map((r) => ({ startMs: r.startMs, endMs: r.endMs, reason: RETENTION_GAP_REASON })) : [];
+  return finishTimeline(range, merger.spans(), [...stored, ...expired]);
 }

@@ -7,12 +7,16 @@ import { createMetricsRegistry } from '../src/metrics.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { AuditLog } from '../src/audit/audit-log.ts';
 import { VigilError } from '../src/errors.ts';
+import { createObjectStore } from '../src/store/object-store.ts';
 import { createApp } from '../api/app.ts';
+import { buildFootageServices } from './footage-services.ts';
 
 /**
- * The api role: the Hono app of api/ served by @hono/node-server on config.http host:port.
- * startApi() returns once it listens (the all-in-one `vigil` runs it beside the recorder);
- * runApiRole() serves until SIGINT/SIGTERM.
+ * The api role: the Hono app of api/ served by @hono/node-server on config.http host:port,
+ * with the footage (clips, playback, thumbnails) and evidence services (cases, export jobs,
+ * audit log) over the configured object store and index (bin/footage-services.ts).
+ * startApi() returns once it listens (the all-in-one `vigil` runs it beside the recorder) and
+ * the export job runner has recovered; runApiRole() serves until SIGINT/SIGTERM.
  */
 export interface RunningApi {
   url: string;
@@ -23,12 +27,24 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
   const clock = o.clock ?? systemClock;
   const db = await openDatabase(o.config.database);
   const metrics = createMetricsRegistry({ defaultLabels: { role: 'api' } });
-  const { app } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit: new AuditLog({ db, clock }) });
+  const audit = new AuditLog({ db, clock });
+  const store = createObjectStore(o.config);
+  // The API starts without the store (logins, cases and timelines need only the index); footage answers 503 until it is back.
+  store.ping().catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'the object store does not answer; footage requests will fail until it does'));
+  const footage = buildFootageServices({ config: o.config, db, store, clock, audit, log: o.log });
+  const { app } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit, media: footage.media, evidence: footage.evidence });
+  try {
+    await footage.start();
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
   const server = serve({ fetch: app.fetch, hostname: o.config.http.host, port: o.config.http.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   }).catch(async (e: NodeJS.ErrnoException) => {
+    await footage.stop();
     await db.destroy();
     const why = e.code === 'EADDRINUSE' ? 'the port is already in use' : e.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : e.message;
     throw new VigilError('config_invalid', `the API cannot listen on ${o.config.http.host}:${o.config.http.port}: ${why}`, { hint: 'Change http.host / http.port (or VIGIL_HTTP_PORT).' });
@@ -45,6 +61,7 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
         // Keep-alive connections would hold close() open until they time out.
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await footage.stop();
       await db.destroy();
     },
   };

@@ -5,16 +5,33 @@ import { createMetricsRegistry } from '../src/metrics.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createObjectStore } from '../src/store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
+import type { Registry } from 'prom-client';
+import { createNotifier, startDailyReport, startOpsServer, watchRetentionMetrics } from './ops-services.ts';
 
 /** Runs the recorder role until SIGINT/SIGTERM (simulated cameras: bin/simulated-cameras.ts). */
-export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger }): Promise<void> {
+/**
+ * With `retentionRegistry` (the all-in-one `vigil`), retention's series are served beside the
+ * recorder's, its runs become notices and the daily report is scheduled here.
+ */
+export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger; retentionRegistry?: Registry }): Promise<void> {
   const config = o.config;
   const store = createObjectStore(config);
   await store.ping();
   const db = await openDatabase(config.database);
   const registry = createMetricsRegistry({ defaultLabels: { role: 'recorder' } });
-  const recorder = new Recorder({ config, clock: systemClock, log: o.log, registry, store, db });
+  const notifier = createNotifier(config, { clock: systemClock, log: o.log, registry });
+  const recorder = new Recorder({ config, clock: systemClock, log: o.log, registry, store, db, ...(notifier ? { notify: notifier.handle } : {}) });
   await recorder.start();
+  const retentionRegistry = o.retentionRegistry;
+  const stopWatch = retentionRegistry && notifier
+    ? watchRetentionMetrics({ registry: retentionRegistry, clock: systemClock, warnAtFraction: config.retention.warnAtFraction, onRun: notifier.handle })
+    : null;
+  const daily = retentionRegistry ? startDailyReport(config, { db, notifier, clock: systemClock, log: o.log }) : null;
+  const server = await startOpsServer(config, {
+    registries: [registry, ...(retentionRegistry ? [retentionRegistry] : [])],
+    readiness: { db, store, ffmpegPath: config.recorder.ffmpegPath, clock: systemClock },
+    log: o.log,
+  });
   o.log.info(
     { cameras: config.cameras.length, spool: config.recorder.spoolDir, storage: config.storage.driver === 'fs' ? config.storage.fsRoot : config.storage.minio?.endPoint, database: config.database.sqlitePath },
     'recorder running; segments appear under the storage folder every segment period (Ctrl-C to stop)',
@@ -24,6 +41,12 @@ export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger }
     process.once('SIGTERM', resolve);
   });
   o.log.info('stopping: finalising segments and draining uploads');
+  await server?.close();
+  await daily?.stop();
+  stopWatch?.();
   await recorder.stop({ afterGroupSignal: true });
+  // Up to 2 s for the last notices (a camera stopping is not one); then undelivered ones are logged.
+  if (notifier) await Promise.race([notifier.idle(), new Promise((r) => setTimeout(r, 2_000))]);
+  notifier?.close();
   await db.destroy();
 }

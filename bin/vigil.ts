@@ -16,6 +16,8 @@ import { retentionOnce, startRetentionRole } from './retention-command.ts';
 import { verifyCommand } from './verify-command.ts';
 import { runApiRole, startApi } from './run-api.ts';
 import { userCommand, USER_USAGE } from './user-command.ts';
+import { reportCommand, REPORT_USAGE } from './report-command.ts';
+import { startRetentionOps } from './ops-services.ts';
 
 /**
  * The `vigil` command. With no role it runs every role in one process (recorder now; the API
@@ -39,6 +41,7 @@ const USAGE = `usage:
                                               print the retention plan, or run it once now
   vigil verify <package.tar|folder> [--public-key FILE | --fingerprint FP]
                                               check an evidence package offline (exit 0 valid, 1 not, 2 usage)
+${REPORT_USAGE}
 ${USER_USAGE.replace(/^usage:\n/, '')}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -95,12 +98,22 @@ async function main(argv: string[]): Promise<number> {
         await retentionOnce({ config: cfg, clock: systemClock, log, dryRun: Boolean(values['dry-run']), batchSize: values['batch-size'], print: (line) => console.log(line) });
         return 0;
       }
-      const role = await startRetentionRole({ config: cfg, clock: systemClock, log, registry: createMetricsRegistry({ defaultLabels: { role: 'retention' } }) });
+      const registry = createMetricsRegistry({ defaultLabels: { role: 'retention' } });
+      const role = await startRetentionRole({ config: cfg, clock: systemClock, log, registry });
+      const ops = await startRetentionOps(cfg, { registry, clock: systemClock, log });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      await ops.close();
       await role.close();
+      return 0;
+    }
+    case 'report': {
+      await reportCommand({
+        config: loadCfg(), clock: systemClock, from: values.from, to: values.to, site: values.site, format: values.format, lang: values.lang, output: values.output,
+        write: (text) => process.stdout.write(text), note: (line) => console.error(line),
+      });
       return 0;
     }
     case 'camera': {
@@ -122,9 +135,10 @@ async function main(argv: string[]): Promise<number> {
       const { config, sim } = await withSimulatedCameras(cfg, simulate, log);
       try {
         const api = command === 'run' ? await startApi({ config, log }) : null;
-        const retention = command === 'run' ? await startRetentionRole({ config, clock: systemClock, log, registry: createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } }) }) : null;
+        const retentionRegistry = createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } });
+        const retention = command === 'run' ? await startRetentionRole({ config, clock: systemClock, log, registry: retentionRegistry }) : null;
         try {
-          await runRecorderRole({ config, log });
+          await runRecorderRole({ config, log, ...(retention ? { retentionRegistry } : {}) });
         } finally {
           await retention?.close();
           await api?.close();
@@ -169,6 +183,11 @@ function parseCommandLine(argv: string[]) {
       'batch-size': { type: 'string' },
       'public-key': { type: 'string' },
       fingerprint: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      lang: { type: 'string' },
+      output: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Clock } from '../src/clock.ts';
 import type { Logger } from '../src/logger.ts';
-import { buildRecordArgs, type AudioPlan } from './ffmpeg-args.ts';
+import { buildRecordArgs, type AudioPlan, type ExtraOutput } from './ffmpeg-args.ts';
 import { isVigilError } from '../src/errors.ts';
 import { redactText } from '../src/redact.ts';
 import { FfmpegRun, type RunExit } from './ffmpeg-process.ts';
@@ -13,6 +13,7 @@ import type { ReadyFile, Spool } from './spool.ts';
 import type { RecorderMetrics } from './recorder-metrics.ts';
 import { killStaleFfmpeg, writePidFile } from './pid-file.ts';
 import { salvagePartialSegment } from './partial-segment.ts';
+import type { RecorderEvent } from '../src/notify/notice.ts';
 
 /**
  * One camera: runs ffmpeg, feeds the watchdog, places closed segments in wall time, hands
@@ -47,12 +48,16 @@ export interface CameraRecorderOptions {
   log: Logger;
   index: CameraIndex;
   metrics?: RecorderMetrics;
+  /** Told of every state change and gap (src/notify/). */
+  notify?: (event: RecorderEvent) => void;
   /** End of everything already accounted for (last segment or gap), from the index and spool. */
   coveredUntilMs: number | null;
   onReady: (file: ReadyFile) => void;
   random?: () => number;
   offlineAfterMs?: number;
   authRetryMs?: number;
+  /** The live output added to every run (recorder/live/): same process, same camera session. */
+  liveOutput?: ExtraOutput;
 }
 
 export class CameraRecorder {
@@ -95,6 +100,7 @@ export class CameraRecorder {
     this.firstFootagePending = this.coveredUntilMs === null;
     this.coveredUntilMs ??= this.downUntilMs;
     this.o.metrics?.setState(this.o.cameraId, 'connecting');
+    this.o.notify?.({ type: 'camera_state', cameraId: this.o.cameraId, fromState: 'stopped', toState: 'connecting', atMs: this.downUntilMs, reason: null, detail: '' });
     this.startFfmpeg();
   }
 
@@ -144,6 +150,7 @@ export class CameraRecorder {
       socketTimeoutMs: this.o.stallTimeoutMs + 2_000,
       audio: source.audio,
       filePattern: path.join(this.o.spool.incomingDir(this.o.cameraId), `r${runId}-%06d.mp4`),
+      ...(this.o.liveOutput ? { extraOutputs: [this.o.liveOutput] } : {}),
     });
     const run = new FfmpegRun(args, { ffmpegPath: this.o.ffmpegPath, clock: this.o.clock });
     this.run = run;
@@ -256,6 +263,7 @@ export class CameraRecorder {
     else if (next.state === 'recording') this.log.info(line, 'camera recording');
     else this.log.warn(line, `camera ${next.state}`);
     this.o.metrics?.setState(this.o.cameraId, next.state);
+    this.o.notify?.({ type: 'camera_state', cameraId: this.o.cameraId, fromState: before.state, toState: next.state, atMs: e.atMs, reason: next.lastReason, detail });
     if (next.state === 'connecting' && before.state !== 'stopped') this.o.metrics?.reconnects.inc({ camera: this.o.cameraId });
     this.serial(() =>
       this.o.index.insertEvent({ cameraId: this.o.cameraId, atMs: e.atMs, fromState: before.state, toState: next.state, detail }),
@@ -299,6 +307,7 @@ export class CameraRecorder {
     await this.o.index.insertGap({ cameraId: this.o.cameraId, startMs, endMs, reason, detail });
     this.coveredUntilMs = endMs;
     this.o.metrics?.gapSeconds.inc({ camera: this.o.cameraId, reason }, (endMs - startMs) / 1000);
+    this.o.notify?.({ type: 'gap', cameraId: this.o.cameraId, atMs: this.o.clock.nowMs(), startMs, endMs, reason, detail });
     this.log.warn({ startMs, endMs, reason, detail }, 'gap in footage recorded');
   }
 

@@ -21,6 +21,14 @@ export interface RecordArgsInput {
   audio: AudioPlan;
   /** Output file pattern with one %d field, e.g. /spool/cam-1/r1767578400000-%06d.mp4 */
   filePattern: string;
+  /** More outputs of the same process after the recording (the live stream, live/live-output-args.ts). */
+  extraOutputs?: ExtraOutput[];
+}
+
+/** One more output of the same ffmpeg: its options, then its URL. */
+export interface ExtraOutput {
+  options: string[];
+  output: string;
 }
 
 export interface FfmpegArgs {
@@ -28,6 +36,7 @@ export interface FfmpegArgs {
   input: string;
   outputOptions: string[];
   output: string;
+  extraOutputs?: ExtraOutput[];
 }
 
 /**
@@ -68,10 +77,11 @@ export function buildRecordArgs(o: RecordArgsInput): FfmpegArgs {
       '-segment_list_flags', '+live',
     ],
     output: o.filePattern,
+    ...(o.extraOutputs?.length ? { extraOutputs: o.extraOutputs } : {}),
   };
 }
 
 /** The whole argv, for spawning without fluent-ffmpeg (benchmarks) and for tests. */
 export function toArgv(a: FfmpegArgs): string[] {
-  return [...a.inputOptions, '-i', a.input, ...a.outputOptions, '-y', a.output];
+  return [...a.inputOptions, '-i', a.input, ...a.outputOptions, '-y', a.output, ...(a.extraOutputs ?? []).flatMap((x) => [...x.options, x.output])];
 }

@@ -53,6 +53,7 @@ export class FfmpegRun extends EventEmitter {
       .inputOptions(this.args.inputOptions)
       .output(this.args.output)
       .outputOptions(this.args.outputOptions);
+    for (const extra of this.args.extraOutputs ?? []) cmd.output(extra.output).outputOptions(extra.options);
     const list = new LineSplitter();
     const onListLines = (lines: string[]) => {
       for (const line of lines) {

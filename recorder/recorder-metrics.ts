@@ -23,10 +23,21 @@ export function createRecorderMetrics(registry: Registry) {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    // Operations (alert rules in ops/prometheus/): join keys, spool capacity, store reachability.
+    cameraInfo: new Gauge({ name: 'vigil_camera_info', help: 'Always 1; labels join a camera to its site (site is "" when none)', labelNames: ['camera', 'site'], registers: [registry] }),
+    spoolQuotaBytes: new Gauge({ name: 'vigil_spool_quota_bytes', help: 'Bytes the spool may hold now: its quota, or less when the disk is fuller', registers: [registry] }),
+    spoolDiskFreeBytes: new Gauge({ name: 'vigil_spool_disk_free_bytes', help: 'Free bytes on the disk holding the spool', registers: [registry] }),
+    spoolDiskSizeBytes: new Gauge({ name: 'vigil_spool_disk_size_bytes', help: 'Size in bytes of the disk holding the spool', registers: [registry] }),
+    uploadConsecutiveFailures: new Gauge({ name: 'vigil_upload_consecutive_failures', help: 'Failed upload attempts since the last success (0 while the store takes segments)', registers: [registry] }),
+    outages: new Counter({ name: 'vigil_camera_outages_total', help: 'Times the camera stopped recording (left the recording state)', labelNames: ['camera'], registers: [registry] }),
+    uploadLastSuccess: new Gauge({ name: 'vigil_upload_last_success_timestamp_seconds', help: 'When a segment was last stored and indexed', registers: [registry] }),
   };
+  const lastState = new Map<string, CameraState>();
   return {
     ...m,
     setState(camera: string, state: CameraState): void {
+      if (lastState.get(camera) === 'recording' && state !== 'recording' && state !== 'stopped') m.outages.inc({ camera });
+      lastState.set(camera, state);
       for (const s of CAMERA_STATES) m.cameraState.set({ camera, state: s }, s === state ? 1 : 0);
       m.cameraUp.set({ camera }, state === 'recording' ? 1 : 0);
     },

@@ -15,6 +15,8 @@ import { Spool, planSpoolDrops } from './spool.ts';
 import { Uploader } from './uploader.ts';
 import { createRecorderMetrics, type RecorderMetrics } from './recorder-metrics.ts';
 import { sourceFor } from './camera-source.ts';
+import type { RecorderEvent } from '../src/notify/notice.ts';
+import { LiveHub } from './live/live-hub.ts';
 
 /**
  * The recorder role: one CameraRecorder per enabled camera, one spool, one uploader, and the
@@ -31,6 +33,8 @@ export interface RecorderDeps {
   /** Override how cameras are reached (tests); default from config. */
   sourceOf?: (cameraId: string) => () => Promise<CameraSource>;
   quotaCheckMs?: number;
+  /** Told of camera transitions, gaps, spool drops and upload outcomes (src/notify/). Must not throw. */
+  notify?: (event: RecorderEvent) => void;
 }
 
 /** Free space kept on the spool disk besides the quota, so ffmpeg never hits ENOSPC first. */
@@ -40,6 +44,8 @@ export class Recorder {
   readonly metrics: RecorderMetrics;
   readonly spool: Spool;
   readonly uploader: Uploader;
+  /** Live view of every camera from its recording ffmpeg (null when live.enabled is false). */
+  readonly live: LiveHub | null;
   private readonly cameras = new Map<string, CameraRecorder>();
   private readonly segments: SegmentsRepo;
   private readonly gaps: GapsRepo;
@@ -66,6 +72,27 @@ export class Recorder {
       onLatency: (s) => this.metrics.uploadLatency.observe(s),
     });
     this.uploader.on('retry', () => this.metrics.uploadFailures.inc());
+    // Store reachability (alerts, notices): failed attempts since the last stored segment.
+    let consecutiveFailures = 0;
+    this.uploader.on('retry', (r: { error: string }) => {
+      this.metrics.uploadConsecutiveFailures.set(++consecutiveFailures);
+      d.notify?.({ type: 'upload_failed', atMs: d.clock.nowMs(), error: r.error });
+    });
+    this.uploader.on('uploaded', () => {
+      consecutiveFailures = 0;
+      this.metrics.uploadConsecutiveFailures.set(0);
+      this.metrics.uploadLastSuccess.set(d.clock.nowMs() / 1000);
+      d.notify?.({ type: 'upload_ok', atMs: d.clock.nowMs() });
+    });
+    const live = d.config.live;
+    this.live = live.enabled
+      ? new LiveHub({
+        clock: d.clock, log: d.log, registry: d.registry, ffmpegPath: d.config.recorder.ffmpegPath, fragmentMs: live.fragmentMs,
+        policy: { maxLagMs: live.maxViewerLagMs, dropAfterMs: live.dropViewerAfterMs },
+        maxViewersPerCamera: live.maxViewersPerCamera, snapshotIntervalMs: live.snapshotIntervalMs,
+        ...(live.socketDir ? { socketDir: live.socketDir } : {}),
+      })
+      : null;
   }
 
   async start(): Promise<void> {
@@ -79,8 +106,10 @@ export class Recorder {
         await this.gaps.lastEndMs(cam.id),
         ...ready.filter((f) => f.cameraId === cam.id).map((f) => f.startMs + f.durationMs),
       ]);
+      const liveOutput = await this.live?.addCamera(cam.id);
       const recorder = new CameraRecorder({
         cameraId: cam.id,
+        ...(liveOutput ? { liveOutput } : {}),
         source: this.d.sourceOf?.(cam.id) ?? sourceFor(cam, this.d.clock, {
           onOnboarded: (details) => cams.upsert({ id: cam.id, name: cam.name ?? null, siteId: cam.site ?? null, source: 'onvif', details }),
         }),
@@ -92,6 +121,7 @@ export class Recorder {
         log: this.d.log,
         index: { insertGap: (g) => this.gaps.insert(g), insertEvent: (e) => this.events.insert(e) },
         metrics: this.metrics,
+        ...(this.d.notify ? { notify: this.d.notify } : {}),
         coveredUntilMs,
         onReady: (file) => {
           this.uploader.enqueue(file);
@@ -99,6 +129,7 @@ export class Recorder {
         },
         ...(this.d.random ? { random: this.d.random } : {}),
       });
+      this.initCameraSeries(cam.id, cam.site ?? '');
       this.cameras.set(cam.id, recorder);
       await recorder.start();
     }
@@ -121,6 +152,7 @@ export class Recorder {
     await Promise.race([this.uploader.drain(), new Promise<void>((r) => (cancel = this.d.clock.setTimer(drainMs, r)))]);
     cancel();
     this.uploader.stop();
+    await this.live?.close();
   }
 
   cameraStates(): Array<{ cameraId: string; state: string; sinceMs: number; reason: string | null; detail: string }> {
@@ -136,6 +168,11 @@ export class Recorder {
     let quota = this.d.config.recorder.spoolQuotaBytes;
     const disk = await statfs(this.spool.root).catch(() => null);
     if (disk) quota = Math.min(quota, used + Number(disk.bavail) * Number(disk.bsize) - SPOOL_DISK_RESERVE_BYTES);
+    this.metrics.spoolQuotaBytes.set(Math.max(0, quota));
+    if (disk) {
+      this.metrics.spoolDiskFreeBytes.set(Number(disk.bavail) * Number(disk.bsize));
+      this.metrics.spoolDiskSizeBytes.set(Number(disk.blocks) * Number(disk.bsize));
+    }
     if (used <= quota) return 0;
     const drops = planSpoolDrops(await this.spool.listReady(), used, quota, this.uploader.inFlight);
     for (const f of drops) {
@@ -149,7 +186,25 @@ export class Recorder {
       this.metrics.gapSeconds.inc({ camera: f.cameraId, reason: 'spool_full' }, f.durationMs / 1000);
     }
     if (drops.length) this.d.log.error({ dropped: drops.length, usedBytes: used, quotaBytes: quota }, 'spool full: oldest segments dropped and recorded as spool_full gaps');
+    if (drops.length) this.d.notify?.({ type: 'spool_dropped', atMs: this.d.clock.nowMs(), segments: drops.length, cameraIds: [...new Set(drops.map((f) => f.cameraId))], usedBytes: used, quotaBytes: Math.max(0, quota) });
     return drops.length;
+  }
+
+  /**
+   * Series every camera has from its start: the site join for dashboards and alerts, and its
+   * counters at 0, so Prometheus' increase() sees the first gap or reconnect (a series born
+   * at its first increment has no earlier sample to compare with).
+   */
+  private initCameraSeries(camera: string, site: string): void {
+    this.metrics.cameraInfo.set({ camera, site }, 1);
+    for (const reason of ['camera_unreachable', 'stream_stalled', 'auth_failed', 'stream_error', 'recorder_down', 'spool_full'] as const) {
+      this.metrics.gapSeconds.inc({ camera, reason }, 0);
+    }
+    this.metrics.reconnects.inc({ camera }, 0);
+    this.metrics.outages.inc({ camera }, 0);
+    this.metrics.segments.inc({ camera }, 0);
+    this.metrics.bytes.inc({ camera }, 0);
+    this.metrics.spoolDropped.inc({ camera }, 0);
   }
 
   private scheduleQuotaCheck(): void {

@@ -69,9 +69,10 @@ export function authRoutes(ctx: AppContext): ApiRouteDef[] {
     async (c) => {
       const { username, password } = c.req.valid('json');
       const origin = c.get('origin');
+      const r = await ctx.login.login({ username, password, ip: origin.ip, userAgent: c.req.header('user-agent') ?? '' });
+      // A new login replaces the session this browser had (never left behind, still valid).
       const old = getCookie(c, SESSION_COOKIE);
       if (old) await ctx.sessions.delete(secretHash(old));
-      const r = await ctx.login.login({ username, password, ip: origin.ip, userAgent: c.req.header('user-agent') ?? '' });
       setCookie(c, SESSION_COOKIE, r.sessionSecret, {
         httpOnly: true,
         sameSite: 'Strict',

@@ -109,14 +109,23 @@ export function cameraRoutes(ctx: AppContext): ApiRouteDef[] {
       path: '/api/v1/cameras/{id}/timeline',
       summary: 'Recorded spans, gaps (with reasons) and unaccounted time of a camera over [start, end)',
       tags: ['cameras'],
-      request: { params: IdParam('camera', 'ward-x-counter-3'), query: RangeQuery },
+      request: {
+        params: IdParam('camera', 'ward-x-counter-3'),
+        query: RangeQuery.extend({
+          includeExpired: z
+            .enum(['true', 'false'])
+            .optional()
+            .openapi({ param: { name: 'includeExpired', in: 'query' }, description: 'true: footage deleted by retention is shown as gaps with reason "retention" (else it is unknown time)' }),
+        }),
+      },
       responses: { 200: { description: 'The timeline, clipped to the range', content: { 'application/json': { schema: TimelineSchema } } } },
     }),
     { permission: 'timeline.view', site: cameraSite('id') },
     async (c) => {
       const { id } = c.req.valid('param');
-      const range = rangeOf(c.req.valid('query'), 'timeline');
-      const t = await readTimeline(ctx.deps.db, ctx.gaps, id, range);
+      const q = c.req.valid('query');
+      const range = rangeOf(q, 'timeline');
+      const t = await readTimeline(ctx.deps.db, ctx.gaps, id, range, { expired: q.includeExpired === 'true' ? ctx.retention : undefined });
       return c.json(
         {
           cameraId: id,

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
 import { AuditRepo, type AuditQueryFilter } from '../db/audit-repo.ts';
 import type { Database } from '../db/schema.ts';
@@ -15,9 +15,10 @@ import type { AuditEntryInput, AuditSink } from './audit-types.ts';
  * Appends never fork the chain:
  *  - in one process they run one after another (a promise queue), so concurrent callers get
  *    consecutive seq numbers in call order;
- *  - between processes sharing the database, each append takes the write lock, reads the
- *    head and inserts at head + 1 in one transaction, and seq is the primary key: a second
- *    writer at the same position fails its insert and retries on the new head.
+ *  - between processes sharing the database, each append takes the append lock (SQLite's
+ *    write lock, PostgreSQL's table lock: AuditRepo.lockForAppend), reads the head and inserts
+ *    at head + 1 in one transaction, and seq is the primary key: a second writer at the same
+ *    position fails its insert and retries on the new head.
  * Time comes from the injected clock. Detail passes through scrubSecrets and reason through
  * redactText, so a careless caller cannot write a password into a row that can never change.
  */
@@ -81,10 +82,9 @@ export class AuditLog implements AuditSink {
     for (let i = 0; i < attempts; i++) {
       try {
         return await this.o.db.transaction().execute(async (trx) => {
-          // A write that changes nothing, first: on SQLite it takes the database's write lock
-          // before the head is read, so another process waits (busy_timeout) instead of
-          // reading the same head; on PostgreSQL it is a no-op and the primary key decides.
-          await sql`update audit_log set seq = seq where 0 = 1`.execute(trx);
+          // The append lock first (SQLite's write lock, PostgreSQL's table lock), so another
+          // process waits instead of reading the same head; the primary key still backs it.
+          await this.repo.lockForAppend(trx);
           const head = await this.repo.head(trx);
           const base = { ...fields, seq: (head?.seq ?? 0) + 1, atMs: this.o.clock.nowMs(), prevHash: head?.hash ?? AUDIT_GENESIS_HASH };
           const row: AuditRecord = { ...base, hash: auditRowHash(base) };
@@ -169,7 +169,8 @@ function prepare(e: AuditEntryInput): Omit<AuditRecord, 'seq' | 'atMs' | 'prevHa
 function isContention(e: unknown): boolean {
   const code = String((e as { code?: unknown })?.code ?? '');
   const msg = String((e as Error)?.message ?? '');
-  return code.startsWith('SQLITE_CONSTRAINT') || code.startsWith('SQLITE_BUSY') || code === '23505' || /UNIQUE constraint failed: audit_log\.seq/.test(msg);
+  // PostgreSQL: 23505 unique violation, 55P03 lock_timeout, 40P01 deadlock, 40001 serialization.
+  return code.startsWith('SQLITE_CONSTRAINT') || code.startsWith('SQLITE_BUSY') || ['23505', '55P03', '40P01', '40001'].includes(code) || /UNIQUE constraint failed: audit_log\.seq/.test(msg);
 }
 
 function toEntry(r: AuditRecord): AuditEntry {

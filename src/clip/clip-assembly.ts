@@ -10,9 +10,9 @@ import type { InitInfo } from '../fmp4/init-info.ts';
  *    which decoders follow (checked on H.264 and H.265 with ffmpeg and Chromium). The
  *    recorder's own resolution switch does not even change the moov: ffmpeg keeps the first
  *    parameter sets there and the new ones travel in-band.
- *  - `ffmpeg_concat`: only timescales differ (a camera re-set to another frame rate between
- *    two runs). Fragments cannot be joined without rewriting every sample duration, so ffmpeg's
- *    concat demuxer with stream copy remuxes them into one fragmented MP4.
+ *  - `ffmpeg_concat`: only the video timescale differs (a camera re-set to another frame rate
+ *    between two runs). Fragments cannot be joined without rewriting every sample duration, so
+ *    ffmpeg remuxes them by stream copy (clip-concat.ts) into one fragmented MP4.
  *  - `refuse`: a codec, track or audio-format change. One MP4 track cannot switch codec, and
  *    ffmpeg's concat would silently keep only the first file's streams or make a file that
  *    does not decode; the caller is told where the change is so two clips can be cut.
@@ -68,6 +68,8 @@ function describeChange(a: InitInfo, b: InitInfo): { kind: 'timescale' | 'other'
       return { kind: 'other', text: `the audio format changes from ${x.channels} ch ${x.sampleRateHz} Hz to ${y.channels} ch ${y.sampleRateHz} Hz` };
     }
   }
-  const t = a.tracks.findIndex((x, k) => x.timescale !== b.tracks[k]!.timescale);
-  return { kind: 'timescale', text: `the ${a.tracks[t]?.handler === 'vide' ? 'video' : 'audio'} timescale changes from ${a.tracks[t]?.timescale} to ${b.tracks[t]?.timescale}` };
+  const changed = a.tracks.filter((x, k) => x.timescale !== b.tracks[k]!.timescale);
+  const text = changed.map((x) => `the ${x.handler === 'vide' ? 'video' : 'audio'} timescale changes from ${x.timescale} to ${b.tracks.find((y) => y.trackId === x.trackId)!.timescale}`).join(' and ');
+  // Only a video timescale can be remuxed to the first one's (clip-concat.ts).
+  return { kind: changed.every((x) => x.handler === 'vide') ? 'timescale' : 'other', text };
 }

@@ -15,6 +15,11 @@ import type { ClipInfo, PreparedClip } from './clip-types.ts';
  * folder and ffmpeg's concat demuxer remuxes them with stream copy into one fragmented MP4
  * there, cut with inpoint/outpoint at the same fragments the fast path would use. The size is
  * known once ffmpeg is done; the file is removed by dispose().
+ *
+ * ffmpeg 5.1's concat demuxer does not rescale a later file's timestamps to the first file's
+ * time base (checked: a 90 kHz segment after a 12.8 kHz one made a 6 s clip last 49 s), so a
+ * segment whose video timescale differs is first remuxed, still by stream copy, to the first
+ * segment's timescale (-video_track_timescale).
  */
 export interface ConcatDeps {
   store: ObjectStore;
@@ -37,14 +42,30 @@ export function concatList(files: readonly string[], cut: { firstInpointSec: num
     .join('\n') + '\n';
 }
 
-export async function prepareConcatClip(deps: ConcatDeps, plan: ClipPlan, info: ClipInfo, cut: { firstInpointSec: number; lastOutpointSec: number }): Promise<PreparedClip> {
+export interface ConcatCut {
+  firstInpointSec: number;
+  lastOutpointSec: number;
+  /** Video timescale of the first segment; segments with another are remuxed to it first. */
+  videoTimescale: number;
+  /** Per segment (plan order): its video timescale. */
+  segmentVideoTimescales: readonly number[];
+}
+
+export async function prepareConcatClip(deps: ConcatDeps, plan: ClipPlan, info: ClipInfo, cut: ConcatCut): Promise<PreparedClip> {
   const dir = await mkdtemp(path.join(deps.workDir ?? tmpdir(), 'vigil-clip-'));
   try {
     const files: string[] = [];
     for (const [i, s] of plan.segments.entries()) {
       const file = path.join(dir, `${String(i).padStart(5, '0')}.mp4`);
       await pipeline(await deps.store.get(s.objectKey), createWriteStream(file));
-      files.push(file);
+      if (cut.segmentVideoTimescales[i] !== cut.videoTimescale) {
+        const fixed = path.join(dir, `${String(i).padStart(5, '0')}-ts.mp4`);
+        await runFfmpeg(deps.ffmpegPath ?? 'ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', file, '-map', '0', '-c', 'copy', '-video_track_timescale', String(cut.videoTimescale), '-movflags', CONCAT_MOVFLAGS, '-f', 'mp4', '-y', fixed]);
+        await rm(file, { force: true });
+        files.push(fixed);
+      } else {
+        files.push(file);
+      }
     }
     const list = path.join(dir, 'list.txt');
     await writeFile(list, concatList(files, cut));

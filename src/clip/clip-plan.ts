@@ -60,7 +60,7 @@ export function planClip(input: { request: ClipRequest; segments: readonly Segme
   const req = input.request;
   validateClipRequest(req, input);
   const zone = input.timeZone ?? 'UTC';
-  const at = (ms: number) => toIsoInZone(ms, zone);
+  const at = (ms: number) => formatInstant(ms, zone);
   const asked = { startMs: req.startMs, endMs: req.endMs };
   const seen = new Set<string>();
   const rows = input.segments
@@ -73,11 +73,16 @@ export function planClip(input: { request: ClipRequest; segments: readonly Segme
     .sort((a, b) => a.startMs - b.startMs);
 
   if (rows.length === 0) {
-    if (recorded.length > 0) {
-      const list = recorded.map((g) => `${g.reason} from ${at(g.startMs)} to ${at(g.endMs)}`).join('; ');
+    // Whole gaps (not cut to the range): the handler is told when the camera was lost and when it came back.
+    const whole = input.gaps
+      .filter((g) => g.cameraId === req.cameraId && g.startMs < asked.endMs && g.endMs > asked.startMs)
+      .map((g) => ({ startMs: g.startMs, endMs: g.endMs, reason: g.reason }))
+      .sort((a, b) => a.startMs - b.startMs);
+    if (whole.length > 0) {
+      const list = whole.map((g) => `${g.reason} from ${at(g.startMs)} to ${at(g.endMs)}`).join('; ');
       throw new VigilError('not_found', `camera ${req.cameraId} has no footage from ${at(req.startMs)} to ${at(req.endMs)}: the range lies in a gap (${list})`, {
         hint: 'Pick a time outside the gap; the timeline shows recorded spans and gaps with their reasons.',
-        gaps: recorded,
+        gaps: whole,
       });
     }
     throw new VigilError('not_found', `camera ${req.cameraId} has no footage from ${at(req.startMs)} to ${at(req.endMs)}`, {
@@ -101,6 +106,11 @@ export function gapsWithin(gaps: readonly ClipGap[], startMs: number, endMs: num
   return gaps
     .filter((g) => g.startMs < endMs && g.endMs > startMs)
     .map((g) => ({ startMs: Math.max(g.startMs, startMs), endMs: Math.min(g.endMs, endMs), reason: g.reason }));
+}
+
+/** ISO 8601 with offset for messages: …Z in UTC, else the zone's offset (e.g. +07:00). */
+export function formatInstant(ms: number, timeZone = 'UTC'): string {
+  return timeZone === 'UTC' ? new Date(ms).toISOString() : toIsoInZone(ms, timeZone);
 }
 
 function iso(ms: number): string {

@@ -22,6 +22,8 @@ export interface ClipStreamContext {
   facts: SegmentFacts;
   plan: ClipPlan;
   inits: readonly InitInfo[];
+  /** Segments whose init was taken to be the one before theirs; checked on arrival. */
+  assumedInits: ReadonlySet<number>;
   parts: readonly ClipPart[];
   sizeBytes: number;
   /** Timings of fragment parts known at preparation (first and last segment), by segment index. */
@@ -52,26 +54,54 @@ export async function* streamClipRange(ctx: ClipStreamContext, range?: ClipByteR
     return shifts[segIndex]!;
   };
 
-  for (const slice of slices) {
-    const part = ctx.parts[slice.partIndex]!;
-    if (part.kind === 'init') {
-      yield ctx.initBytes.subarray(slice.skipBytes, slice.skipBytes + slice.takeBytes);
-      continue;
+  // The next part's object is opened while the current one streams (hides a request's latency).
+  let prefetched: { partIndex: number; source: Promise<AsyncIterable<Buffer>> } | undefined;
+  const open = (partIndex: number) => {
+    const p = ctx.parts[partIndex]!;
+    return ctx.store.get(p.objectKey, { start: p.sourceStart, end: p.sourceEnd - 1 }) as Promise<AsyncIterable<Buffer>>;
+  };
+  try {
+    for (const [k, slice] of slices.entries()) {
+      const part = ctx.parts[slice.partIndex]!;
+      if (part.kind === 'init') {
+        yield ctx.initBytes.subarray(slice.skipBytes, slice.skipBytes + slice.takeBytes);
+        continue;
+      }
+      const seg = part.segmentIndex;
+      timings.prefetch(seg + 1);
+      if (ctx.assumedInits.has(seg + 1)) void ctx.facts.init(ctx.plan.segments[seg + 1]!).catch(() => undefined);
+      const shift = await shiftsFor(seg);
+      await checkAssumedInit(ctx, seg);
+      const source = prefetched?.partIndex === slice.partIndex ? prefetched.source : open(slice.partIndex);
+      prefetched = undefined;
+      const next = slices[k + 1];
+      if (next && ctx.parts[next.partIndex]!.kind === 'fragments') {
+        prefetched = { partIndex: next.partIndex, source: open(next.partIndex) };
+        prefetched.source.catch(() => undefined);
+      }
+      yield* streamPart(ctx, part, await source, shift, slice.skipBytes, slice.takeBytes, timings.expected(seg));
     }
-    const seg = part.segmentIndex;
-    timings.prefetch(seg + 1);
-    const shift = await shiftsFor(seg);
-    yield* streamPart(ctx, part, shift, slice.skipBytes, slice.takeBytes, timings.expected(seg));
+  } finally {
+    if (prefetched) void prefetched.source.then((r) => (r as unknown as { destroy?(): void }).destroy?.(), () => undefined);
   }
 }
 
-async function* streamPart(ctx: ClipStreamContext, part: ClipPart, shift: TrackShifts, skip: number, take: number, expected: Promise<MediaTiming>): AsyncGenerator<Buffer> {
+async function checkAssumedInit(ctx: ClipStreamContext, seg: number): Promise<void> {
+  if (!ctx.assumedInits.has(seg)) return;
+  const real = await ctx.facts.init(ctx.plan.segments[seg]!);
+  if (real.configFingerprint !== ctx.inits[seg]!.configFingerprint) {
+    throw new VigilError('internal', `segment ${ctx.plan.segments[seg]!.objectKey} continues the one before it but its format differs; the clip stops here`, {
+      hint: 'Ask for the clip again: its format change is known now and will be handled.',
+    });
+  }
+}
+
+async function* streamPart(ctx: ClipStreamContext, part: ClipPart, source: AsyncIterable<Buffer>, shift: TrackShifts, skip: number, take: number, expected: Promise<MediaTiming>): AsyncGenerator<Buffer> {
   const init = ctx.inits[part.segmentIndex]!;
   const length = part.sourceEnd - part.sourceStart;
-  const source = await ctx.store.get(part.objectKey, { start: part.sourceStart, end: part.sourceEnd - 1 });
   let ordinal = 0;
   const seen = new Map<number, { first: number; end: number }>();
-  const out = rewriteFragments(source as AsyncIterable<Buffer>, {
+  const out = rewriteFragments(source, {
     trex: trexMap(init),
     lengthBytes: length,
     onMoof(moof) {

@@ -40,7 +40,7 @@ export class ClipTimeline {
     if (tracks.length === 0) return shifts;
     const origin = earliest(tracks);
     if (i === 0) {
-      for (const t of tracks) shifts.set(t.trackId, -rescaleFloor(origin.firstTicks, origin.timescale, t.timescale));
+      for (const t of tracks) shifts.set(t.trackId, 0 - rescaleFloor(origin.firstTicks, origin.timescale, t.timescale));
     } else {
       const latestEnd = latest([...this.ends.values()]);
       const allContinue = part.continuesPrevious && tracks.every((t) => this.ends.has(t.trackId));

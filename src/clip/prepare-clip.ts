@@ -3,7 +3,6 @@ import { VigilError } from '../errors.ts';
 import type { GapsRepo } from '../db/gaps-repo.ts';
 import type { SegmentsRepo } from '../db/segments-repo.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { toIsoInZone } from '../time.ts';
 import { codecFamily, sampleHasParameterSets } from '../fmp4/parameter-sets.ts';
 import { readFirstVideoSampleHead } from '../fmp4/segment-reader.ts';
 import { SegmentFacts } from '../fmp4/segment-facts.ts';
@@ -11,8 +10,8 @@ import { timingOfFragments, type MediaTiming } from '../fmp4/track-timing.ts';
 import type { InitInfo } from '../fmp4/init-info.ts';
 import { configChanges, decideAssembly } from './clip-assembly.ts';
 import { endFragmentIndex, fragmentWallTimes, startFragmentIndex } from '../fmp4/fragment-times.ts';
-import { layoutParts, type PartSource } from './clip-parts.ts';
-import { gapsWithin, planClip, validateClipRequest, type ClipLimits, type ClipPlan } from './clip-plan.ts';
+import { clampClipRange, layoutParts, type PartSource } from './clip-parts.ts';
+import { formatInstant, gapsWithin, planClip, validateClipRequest, type ClipLimits, type ClipPlan } from './clip-plan.ts';
 import { streamClipRange, type ClipStreamContext } from './clip-stream.ts';
 import { prepareConcatClip } from './clip-concat.ts';
 import { mapWithLimit } from './parallel-map.ts';
@@ -53,13 +52,21 @@ export async function prepareClip(deps: ClipDeps, req: ClipRequest): Promise<Pre
   const plan = planClip({ request: req, segments, gaps, ...deps.limits, timeZone: zone });
   const facts = deps.facts && deps.facts.store === deps.store ? deps.facts : new SegmentFacts(deps.store);
   const concurrency = deps.readConcurrency ?? 16;
-  const inits = await mapWithLimit(plan.segments, concurrency, (s) => facts.init(s));
-  const decision = decideAssembly(await layoutsWithInBandCheck(deps.store, plan, inits, concurrency));
-  if (decision.kind === 'refuse') throw refusal(plan, decision.atIndex, decision.reason, zone);
   const first = plan.segments[0]!;
   const last = plan.segments[plan.segments.length - 1]!;
   const single = plan.segments.length === 1;
-  const [firstMap, lastMap] = await Promise.all([facts.fragmentMap(first), single ? null : facts.fragmentMap(last)]);
+  const maps = Promise.all([facts.fragmentMap(first), single ? null : facts.fragmentMap(last)]);
+  maps.catch(() => undefined); // awaited below unless the clip is refused first
+  let { inits, assumed } = await readInits(facts, plan, concurrency);
+  let decision = decideAssembly(await layoutsWithInBandCheck(deps.store, plan, inits, concurrency));
+  if (decision.kind === 'ffmpeg_concat' && assumed.size > 0) {
+    // The rare remux path reads every init: no assumption may decide how ffmpeg is driven.
+    inits = await mapWithLimit(plan.segments, concurrency, (x) => facts.init(x));
+    assumed = new Set();
+    decision = decideAssembly(await layoutsWithInBandCheck(deps.store, plan, inits, concurrency));
+  }
+  if (decision.kind === 'refuse') throw refusal(plan, decision.atIndex, decision.reason, zone);
+  const [firstMap, lastMap] = await maps;
   const firstTimes = fragmentWallTimes(inits[0]!, firstMap.fragments, first.startMs);
   const startIdx = startFragmentIndex(firstMap.fragments, firstTimes, req.startMs);
   if (startIdx === null) throw new VigilError('internal', `segment ${first.objectKey} has no fragment that starts with a keyframe`, { hint: 'Check the segment with ffprobe; it may be damaged.' });
@@ -80,9 +87,12 @@ export async function prepareClip(deps: ClipDeps, req: ClipRequest): Promise<Pre
   };
 
   if (decision.kind === 'ffmpeg_concat') {
+    const videoTs = (init: InitInfo) => init.tracks.find((t) => t.handler === 'vide')?.timescale ?? 0;
     return prepareConcatClip({ store: deps.store, workDir: deps.workDir, ffmpegPath: deps.ffmpegPath }, plan, info, {
       firstInpointSec: (actualStartMs - first.startMs) / 1000,
       lastOutpointSec: (actualEndMs - last.startMs) / 1000,
+      videoTimescale: videoTs(inits[0]!),
+      segmentVideoTimescales: inits.map(videoTs),
     });
   }
 
@@ -100,13 +110,41 @@ export async function prepareClip(deps: ClipDeps, req: ClipRequest): Promise<Pre
   if (lastMap) known.set(plan.segments.length - 1, timingOfFragments(inits[inits.length - 1]!, lastMap.fragments.slice(0, endIdx + 1)));
   const initBytes = (await facts.initPart(first)).bytes;
 
-  const ctx: ClipStreamContext = { store: deps.store, facts, plan, inits, parts, sizeBytes, knownTimings: known, initBytes, concurrency };
+  const ctx: ClipStreamContext = { store: deps.store, facts, plan, inits, assumedInits: assumed, parts, sizeBytes, knownTimings: known, initBytes, concurrency };
   return {
     info,
     sizeBytes,
     contentType: 'video/mp4',
-    open: (range) => Readable.from(streamClipRange(ctx, range), { objectMode: false }),
+    open(range) {
+      clampClipRange(range, sizeBytes); // a bad range throws here, before any byte (HTTP 416)
+      return Readable.from(streamClipRange(ctx, range), { objectMode: false });
+    },
   };
+}
+
+/**
+ * Init parts needed before the first byte: the first and last segment's, and every segment's
+ * that does not plainly continue the one before it (a gap before it, or another init length).
+ * Inside such a stretch one ffmpeg wrote every segment from the same stream, so its moov is
+ * the one before it; the stream checks this as it reaches each segment (clip-stream.ts) and
+ * fails loudly, never silently, should it not hold. Inits already known are always used.
+ */
+async function readInits(facts: SegmentFacts, plan: ClipPlan, concurrency: number): Promise<{ inits: InitInfo[]; assumed: Set<number> }> {
+  const segs = plan.segments;
+  const must = segs.map((s, i) => i === 0 || i === segs.length - 1 || !s.continuesPrevious || s.initBytes !== segs[i - 1]!.initBytes || facts.hasInit(s));
+  const read = await mapWithLimit(segs.map((s, i) => ({ s, i })).filter(({ i }) => must[i]), concurrency, async ({ s, i }) => ({ i, init: await facts.init(s) }));
+  const byIndex = new Map(read.map((r) => [r.i, r.init]));
+  const inits: InitInfo[] = [];
+  const assumed = new Set<number>();
+  segs.forEach((_, i) => {
+    const known = byIndex.get(i);
+    if (known) inits.push(known);
+    else {
+      inits.push(inits[i - 1]!);
+      assumed.add(i);
+    }
+  });
+  return { inits, assumed };
 }
 
 async function layoutsWithInBandCheck(store: ObjectStore, plan: ClipPlan, inits: readonly InitInfo[], concurrency: number) {
@@ -122,7 +160,7 @@ async function layoutsWithInBandCheck(store: ObjectStore, plan: ClipPlan, inits:
 
 function refusal(plan: ClipPlan, atIndex: number, reason: string, zone: string): VigilError {
   const at = plan.segments[atIndex]!.startMs;
-  const iso = (ms: number) => toIsoInZone(ms, zone);
+  const iso = (ms: number) => formatInstant(ms, zone);
   const req = plan.request;
   return new VigilError('invalid_range', `camera ${req.cameraId}: ${reason} at ${iso(at)}, so one MP4 cannot hold the whole range`, {
     hint: `Cut two clips: ${iso(req.startMs)} to ${iso(at)}, and ${iso(at)} to ${iso(req.endMs)}.`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem } from '../retention/retention-schedule.ts';
+import { metricsSchema, notifySchema, opsConfigIssues, reportSchema } from './ops-schema.ts';
 
 /**
  * The whole configuration, validated at start-up. Every object is strict, so a misspelt key is
@@ -153,6 +154,34 @@ export const configSchema = z
         timeZone: timeZone.optional(),
       })
       .prefault({}),
+    /** Live view (recorder/live/, api/live/): fragment length, slow-viewer policy, the recorder's live endpoint. */
+    live: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Longest live fragment: what live waits for before bytes leave ffmpeg (40 = one frame at 25 fps). */
+        fragmentMs: z.number().int({ error: 'must be a whole number of milliseconds' }).min(20, { error: 'must be at least 20 ms' }).max(2_000, { error: 'must be at most 2000 ms' }).default(200),
+        /** A viewer whose oldest unacknowledged fragment is older than this is skipped ahead to the next keyframe. */
+        maxViewerLagMs: positiveMs.default(1_500),
+        /** A viewer behind for this long without a break is dropped. */
+        dropViewerAfterMs: positiveMs.default(10_000),
+        maxViewersPerCamera: z.number().int().min(1).max(10_000).default(100),
+        /** A camera's snapshot is decoded again at most this often, however many walls ask. */
+        snapshotIntervalMs: positiveMs.default(2_000),
+        /** Where the recorder makes its private live socket directory (default: the OS temp dir). */
+        socketDir: z.string().min(1).optional(),
+        /** The recorder's live endpoint for an API running as another process (off when no port). */
+        endpointHost: z.string().min(1).default('127.0.0.1'),
+        endpointPort: port.optional(),
+        /** Where an API running apart finds the recorder's live endpoint, e.g. http://10.0.0.5:8091. */
+        recorderUrl: z.string().regex(/^https?:\/\//, { error: 'must start with http:// or https://' }).optional(),
+        /** Shared secret between the recorder's live endpoint and the API (at least 32 characters). */
+        secret: z.string().min(32, { error: 'must be at least 32 characters (e.g. openssl rand -base64 32)' }).optional(),
+      })
+      .prefault({}),
+    /** Operations (src/config/ops-schema.ts): metrics server, webhooks, uptime report. */
+    metrics: metricsSchema,
+    notify: notifySchema,
+    report: reportSchema,
     sites: z.array(siteSchema).default([]),
     cameras: z.array(cameraSchema).default([]),
   })
@@ -171,8 +200,12 @@ export const configSchema = z
         message: 'is required when database.driver is "postgres"',
       });
     }
+    if ((cfg.live.endpointPort !== undefined || cfg.live.recorderUrl) && !cfg.live.secret) {
+      ctx.addIssue({ code: 'custom', path: ['live', 'secret'], message: 'is required when live.endpointPort or live.recorderUrl is set (the API and the recorder share it)' });
+    }
     const scheduleProblem = cronProblem(cfg.retention.schedule);
     if (scheduleProblem) ctx.addIssue({ code: 'custom', path: ['retention', 'schedule'], message: scheduleProblem });
+    for (const issue of opsConfigIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     const siteIds = new Set(cfg.sites.map((s) => s.id));
     reportDuplicates(cfg.sites.map((s) => s.id), 'sites', 'site', ctx);
     cfg.sites.forEach((s, i) => {

@@ -1,5 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditRecord } from '../audit/audit-hash.ts';
+import { dialectOf } from './dialect.ts';
 import type { AuditLogTable, Database } from './schema.ts';
 
 /**
@@ -16,8 +17,30 @@ export interface AuditQueryFilter {
   toMs?: number | undefined;
 }
 
+/** How long a PostgreSQL appender waits for another one's lock before retrying (SQLite: busy_timeout). */
+export const AUDIT_LOCK_TIMEOUT_MS = 5_000;
+
 export class AuditRepo {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Serialises appenders across processes, first thing in the append transaction (before the
+   * head is read), held until it commits:
+   *  - SQLite: a write that changes nothing takes the database's write lock; others wait
+   *    (busy_timeout), then fail SQLITE_BUSY and retry;
+   *  - PostgreSQL: LOCK TABLE … IN EXCLUSIVE MODE, which blocks other appenders (and any other
+   *    writer of audit_log) but not readers; waits are bounded by lock_timeout, after which the
+   *    append fails with 55P03 and retries. Without it, two appenders under READ COMMITTED read
+   *    the same head and one loses its insert on the primary key.
+   */
+  async lockForAppend(trx: Kysely<Database>): Promise<void> {
+    if (dialectOf(trx) === 'postgres') {
+      await sql`set local lock_timeout = ${sql.lit(`${AUDIT_LOCK_TIMEOUT_MS}ms`)}`.execute(trx);
+      await sql`lock table audit_log in exclusive mode`.execute(trx);
+    } else {
+      await sql`update audit_log set seq = seq where 0 = 1`.execute(trx);
+    }
+  }
 
   /** The row at the head of the chain, or null for an empty log. */
   async head(trx: Kysely<Database> = this.db): Promise<{ seq: number; hash: string } | null> {

@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { dialectOf } from './dialect.ts';
 import type { CaseClipsTable, CasesTable, Database } from './schema.ts';
 
 /**
@@ -73,7 +74,17 @@ export class CasesRepo {
     return row ? toCase(row) : null;
   }
 
+  /**
+   * The case with this reference at this site. Inside a transaction on PostgreSQL it first takes
+   * a transaction-scoped advisory lock on (site, reference), so "look up, then insert if absent"
+   * (CaseService.createCase) cannot let two concurrent requests both create the reference: the
+   * second waits for the first to commit and then finds its row. (SQLite runs one write
+   * transaction at a time on its connection, so there the check is already atomic.)
+   */
   async findByReference(siteId: string | null, reference: string, trx: Kysely<Database> = this.db): Promise<CaseRecord | null> {
+    if (trx.isTransaction && dialectOf(trx) === 'postgres') {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`vigil.cases.reference:${JSON.stringify([siteId, reference])}`}, 0))`.execute(trx);
+    }
     let q = trx.selectFrom('cases').selectAll().where('reference', '=', reference);
     q = siteId === null ? q.where('site_id', 'is', null) : q.where('site_id', '=', siteId);
     const row = await q.executeTakeFirst();

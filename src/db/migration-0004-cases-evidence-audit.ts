@@ -1,4 +1,5 @@
 import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
+import type { SqlDialectName } from './migrations.ts';
 
 /**
  * Migration 0004: complaint cases, their clips, legal holds, evidence exports and the
@@ -9,7 +10,11 @@ import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysel
  * foreign key to users: a case, a hold and an audit row outlive the account that made them.
  * Footage columns (camera_id) have no foreign key to cameras, as in 0001.
  */
-export function migration0004(withId: (t: CreateTableBuilder<any, any>) => CreateTableBuilder<any, any>): Migration {
+export function migration0004(withId: (t: CreateTableBuilder<any, any>) => CreateTableBuilder<any, any>, dialect: SqlDialectName = 'sqlite'): Migration {
+  // SQLite's REAL is an 8-byte float; PostgreSQL's `real` is only 4 bytes, so there the same
+  // column is `double precision` (added for PostgreSQL, which never ran this migration before;
+  // SQLite's schema is unchanged).
+  const float8 = dialect === 'postgres' ? 'double precision' : 'real';
   return {
     async up(db: Kysely<any>) {
       await db.schema
@@ -79,7 +84,7 @@ export function migration0004(withId: (t: CreateTableBuilder<any, any>) => Creat
         .addColumn('requested_by_name', 'text', (c) => c.notNull())
         .addColumn('requested_ip', 'text')
         .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('progress', 'real', (c) => c.notNull().defaultTo(0))
+        .addColumn('progress', float8, (c) => c.notNull().defaultTo(0))
         .addColumn('phase', 'text', (c) => c.notNull())
         .addColumn('error', 'text')
         .addColumn('runner_id', 'text', (c) => c.notNull())

@@ -133,7 +133,7 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
       },
     },
     // Cases, case clips, legal holds, evidence exports, audit log (src/db/migration-0004-…).
-    '0004_cases_evidence_audit': migration0004(withId),
+    '0004_cases_evidence_audit': migration0004(withId, dialect),
     // Retention marks and expired ranges (src/db/migration-0005-retention.ts).
     '0005_retention': migration0005(withId),
   };

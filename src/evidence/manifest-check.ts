@@ -9,9 +9,11 @@ import { fingerprintMatches } from './signing-key.ts';
  * JSON and the facts of the package in, the first inconsistency (in plain words) or the typed
  * manifest out. Checked:
  *  - shape and format name; every ISO time parses and names the same instant as its epochMs;
- *  - asked and actual ranges are non-empty; the actual range ends no later than the asked one,
- *    shares time with it, and starts before the asked start only by the lead-in to a keyframe,
- *    which lies in the first source segment (segments are at most MAX_LEAD_IN_MS long);
+ *  - asked and actual ranges are non-empty; the actual range shares time with the asked one,
+ *    starts before the asked start only by the lead-in to a keyframe, which lies in the first
+ *    source segment (segments are at most MAX_LEAD_IN_MS long), and ends after the asked end
+ *    only by the rest of the fragment holding it, which lies in the last source segment (the
+ *    clip builder ends a clip with that whole fragment, src/clip/prepare-clip.ts);
  *  - source segments: at least one, in time order, each with a SHA-256, together spanning the
  *    actual range's start and end;
  *  - gaps: inside the actual range, in order, not overlapping, each with a reason;
@@ -93,7 +95,7 @@ function firstProblem(m: EvidenceManifest, facts: PackageFacts): string | null {
   const actual = ms(m.actualRange);
   if (asked.end <= asked.start) return 'askedRange: ends before it starts (or is empty)';
   if (actual.end <= actual.start) return 'actualRange: ends before it starts (or is empty)';
-  if (actual.end > asked.end) return 'actualRange: ends after the asked range';
+  if (actual.end - asked.end > MAX_LEAD_IN_MS) return `actualRange: ends ${actual.end - asked.end} ms after the asked end, more than the ${MAX_LEAD_IN_MS} ms to the end of the fragment holding it`;
   if (actual.end <= asked.start || actual.start >= asked.end) return 'actualRange: shares no time with the asked range';
   if (asked.start - actual.start > MAX_LEAD_IN_MS) return `actualRange: starts ${asked.start - actual.start} ms before the asked start, more than the ${MAX_LEAD_IN_MS} ms lead-in to a keyframe`;
 

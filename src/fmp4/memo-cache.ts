@@ -28,6 +28,11 @@ export class MemoCache<V> {
     return p;
   }
 
+  /** Whether a value (or its computation) is held, without touching the order. */
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
   get size(): number {
     return this.map.size;
   }

@@ -36,6 +36,11 @@ export class SegmentFacts {
     return this.inits.get(keyOf(seg), () => readInit(this.store, seg));
   }
 
+  /** Whether the init part of this segment was read (or is being read) already. */
+  hasInit(seg: StoredSegment): boolean {
+    return this.inits.has(keyOf(seg));
+  }
+
   async init(seg: StoredSegment): Promise<InitInfo> {
     return (await this.initPart(seg)).info;
   }

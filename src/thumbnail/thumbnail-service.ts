@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { VigilError } from '../errors.ts';
 import type { SegmentsRepo } from '../db/segments-repo.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { toIsoInZone } from '../time.ts';
+import { formatInstant } from '../clip/clip-plan.ts';
 import { MemoCache } from '../fmp4/memo-cache.ts';
 import { SegmentFacts } from '../fmp4/segment-facts.ts';
 import { readRange } from '../fmp4/segment-reader.ts';
@@ -55,7 +55,7 @@ export class ThumbnailService {
     if (!Number.isSafeInteger(atMs)) throw new VigilError('invalid_time', `thumbnail time must be whole epoch milliseconds (got ${atMs})`);
     const [seg] = await this.deps.segments.overlapping(cameraId, { startMs: atMs, endMs: atMs + 1 });
     if (!seg) {
-      throw new VigilError('not_found', `camera ${cameraId} has no footage at ${toIsoInZone(atMs, this.deps.timeZone ?? 'UTC')}`, {
+      throw new VigilError('not_found', `camera ${cameraId} has no footage at ${formatInstant(atMs, this.deps.timeZone)}`, {
         hint: 'Ask for a time inside a recorded span of the timeline.',
       });
     }

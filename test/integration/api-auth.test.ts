@@ -81,6 +81,15 @@ describe('login and the session cookie', () => {
     expect(log).not.toContain('wrong password');
   });
 
+  it('a new login from a browser replaces its session; a failed one leaves it alone', async () => {
+    const first = cookieOf(await login(h, 'lan', PASSWORD));
+    expect((await login(h, 'lan', 'not the password', { cookie: first, 'x-forwarded-for': '198.51.100.77' })).status).toBe(401);
+    expect((await h.fetch('/api/v1/me', { headers: { cookie: first } })).status).toBe(200);
+    const second = cookieOf(await login(h, 'lan', PASSWORD, { cookie: first }));
+    expect((await h.fetch('/api/v1/me', { headers: { cookie: first } })).status).toBe(401);
+    expect((await h.fetch('/api/v1/me', { headers: { cookie: second } })).status).toBe(200);
+  });
+
   it('logout ends the session and clears the cookie', async () => {
     const res = await login(h, 'lan', PASSWORD);
     const cookie = cookieOf(res);

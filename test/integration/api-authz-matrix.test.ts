@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeKey } from '../../api/route-def.ts';
 import { USER_ROLES, type UserRecord, type UserRole } from '../../src/db/users-repo.ts';
-import { startApiHarness, type ApiHarness, type Credential } from './api-harness.ts';
+import { startApiHarness, T0, type ApiHarness, type Credential } from './api-harness.ts';
+import { seedSegments } from './api-footage-harness.ts';
 
 /**
  * The authorisation matrix, generated from the route table: every route × every role × in
@@ -11,7 +12,9 @@ import { startApiHarness, type ApiHarness, type Credential } from './api-harness
  * gets); a route added to the table without an entry here fails the first test.
  *
  * Scopes: "in" users are scoped to district-1 (which holds ward-a and its camera
- * ward-a-counter-1: the subtree rule), "out" users to district-2.
+ * ward-a-counter-1: the subtree rule), "out" users to district-2. Footage routes serve real
+ * footage: 12 s of ffmpeg-made segments of ward-a-counter-1 from T0 (seedSegments). Cases are
+ * at ward-a; an export for the download entry is made once and finished before it is asked.
  */
 type Via = 'session' | 'token';
 interface Caller {
@@ -35,6 +38,29 @@ const ALL = USER_ROLES;
 const CAMERA = 'ward-a-counter-1';
 const DAY = '?start=2026-03-03T00:00:00%2B07:00&end=2026-03-04T00:00:00%2B07:00';
 let seq = 0;
+const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+const CLIP = `?start=${iso(T0 + 1_000)}&end=${iso(T0 + 6_000)}`;
+const SYSTEM = { actor: { userId: 'setup', username: 'setup' } };
+const REASON = 'Công dân phản ánh lúc 9 giờ';
+
+async function newCase(h: ApiHarness): Promise<string> {
+  const c = await h.footage.evidence.cases.createCase({ reference: `KN-${++seq}`, title: 'Thái độ phục vụ', siteId: 'ward-a' }, SYSTEM);
+  return c.id;
+}
+let sharedCase: Promise<string> | null = null;
+const theCase = (h: ApiHarness) => (sharedCase ??= newCase(h));
+let finishedExport: Promise<string> | null = null;
+const doneExport = (h: ApiHarness) =>
+  (finishedExport ??= (async () => {
+    const e = await h.footage.evidence.exports.create({ caseId: await theCase(h), cameraId: CAMERA, startMs: T0, endMs: T0 + 5_000, reason: REASON }, SYSTEM);
+    await h.footage.exportJobs.idle();
+    const done = await h.footage.evidence.exports.get(e.id);
+    if (done?.status !== 'done') throw new Error(`the matrix's export did not finish: ${done?.status} ${done?.error}`);
+    return e.id;
+  })());
+const clipBody = (reason = REASON) => ({ cameraId: CAMERA, start: new Date(T0).toISOString(), end: new Date(T0 + 5_000).toISOString(), reason });
+const FOOTAGE_VIEWERS: readonly UserRole[] = ['viewer', 'investigator', 'admin'];
+const CASE_WORKERS: readonly UserRole[] = ['investigator', 'admin'];
 
 const ENTRIES: Record<string, Entry> = {
   'POST /api/v1/auth/login': {
@@ -97,6 +123,54 @@ const ENTRIES: Record<string, Entry> = {
   'GET /api/v1/cameras/{id}/timeline': { roles: ALL, ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/timeline${DAY}` }) },
   'GET /api/v1/cameras/{id}/events': { roles: ['ops', 'admin'], ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/events${DAY}` }) },
   'GET /api/v1/metrics': { roles: ['ops', 'admin'], ok: 200, request: async () => ({ path: '/api/v1/metrics' }) },
+  'GET /api/v1/cameras/{id}/clip': { roles: CASE_WORKERS, ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/clip${CLIP}` }) },
+  'GET /api/v1/cameras/{id}/playback.m3u8': { roles: FOOTAGE_VIEWERS, ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/playback.m3u8${CLIP}` }) },
+  'GET /api/v1/cameras/{id}/playback/segments/{segment}': {
+    roles: FOOTAGE_VIEWERS,
+    ok: 200,
+    out: 404,
+    request: async () => ({ path: `/api/v1/cameras/${CAMERA}/playback/segments/${T0 + 4_000}-4000.mp4?run=${T0}&first=0` }),
+  },
+  'GET /api/v1/cameras/{id}/thumbnail': { roles: FOOTAGE_VIEWERS, ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/thumbnail?at=${iso(T0 + 2_500)}&width=160` }) },
+  'POST /api/v1/cases': {
+    roles: CASE_WORKERS,
+    ok: 201,
+    out: 403, // a district-2 investigator may not open a case at ward-a
+    request: async () => ({ path: '/api/v1/cases', init: { method: 'POST', json: { reference: `KN-${++seq}`, title: 'Thái độ phục vụ', site: 'ward-a' } } }),
+  },
+  'GET /api/v1/cases': { roles: CASE_WORKERS, ok: 200, request: async () => ({ path: '/api/v1/cases' }) },
+  'GET /api/v1/cases/{id}': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await theCase(h)}` }) },
+  'PATCH /api/v1/cases/{id}': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await theCase(h)}`, init: { method: 'PATCH', json: { description: `ghi chú ${++seq}` } } }) },
+  'POST /api/v1/cases/{id}/close': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await newCase(h)}/close`, init: { method: 'POST', json: {} } }) },
+  'POST /api/v1/cases/{id}/reopen': {
+    roles: CASE_WORKERS,
+    ok: 200,
+    out: 404,
+    async request(h) {
+      const id = await newCase(h);
+      await h.footage.evidence.cases.closeCase(id, SYSTEM);
+      return { path: `/api/v1/cases/${id}/reopen`, init: { method: 'POST' } };
+    },
+  },
+  'POST /api/v1/cases/{id}/clips': { roles: CASE_WORKERS, ok: 201, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await theCase(h)}/clips`, init: { method: 'POST', json: clipBody() } }) },
+  'GET /api/v1/cases/{id}/clips': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await theCase(h)}/clips` }) },
+  'GET /api/v1/cases/{id}/holds': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await theCase(h)}/holds?includeReleased=true` }) },
+  'POST /api/v1/cases/{id}/holds/{holdId}/release': {
+    roles: CASE_WORKERS,
+    ok: 200,
+    out: 404,
+    async request(h) {
+      const id = await theCase(h);
+      const { hold } = await h.footage.evidence.cases.addClip(id, { cameraId: CAMERA, startMs: T0, endMs: T0 + 5_000, reason: REASON }, SYSTEM);
+      return { path: `/api/v1/cases/${id}/holds/${hold.id}/release`, init: { method: 'POST', json: { reason: 'đã giải quyết' } } };
+    },
+  },
+  'POST /api/v1/cases/{id}/exports': { roles: CASE_WORKERS, ok: 202, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await theCase(h)}/exports`, init: { method: 'POST', json: clipBody() } }) },
+  'GET /api/v1/cases/{id}/exports': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/cases/${await theCase(h)}/exports` }) },
+  'GET /api/v1/exports/{id}': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/exports/${await doneExport(h)}` }) },
+  'GET /api/v1/exports/{id}/package': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/exports/${await doneExport(h)}/package` }) },
+  'GET /api/v1/audit': { roles: ['admin'], ok: 200, request: async () => ({ path: '/api/v1/audit?limit=5' }) },
+  'GET /api/v1/audit/verify': { roles: ['admin'], ok: 200, request: async () => ({ path: '/api/v1/audit/verify' }) },
 };
 
 function expected(e: Entry, role: UserRole | null, scope: 'in' | 'out', via: Via | null): number {
@@ -111,6 +185,7 @@ describe('authorisation matrix', () => {
   let h: ApiHarness;
   beforeAll(async () => {
     h = await startApiHarness();
+    await seedSegments(h, CAMERA, T0, 3);
   });
   afterAll(async () => h?.close());
 
@@ -160,7 +235,7 @@ describe('authorisation matrix', () => {
     }
     expect(mismatches).toEqual([]);
     // The matrix exercised every kind of answer, not only one.
-    for (const status of [200, 201, 204, 401, 403, 404]) expect(counts[status], `answers with status ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 201, 202, 204, 401, 403, 404]) expect(counts[status], `answers with status ${status}`).toBeGreaterThan(0);
   });
 
   it('a changed role takes effect on the next request of an existing session', async () => {

@@ -101,6 +101,7 @@ describe('cameras, sites and timeline', () => {
     expect(params.map((x) => x.name)).toContain(param);
     for (const x of params) expect(x.reason).not.toMatch(/Invalid input|expected string/);
     if (query.startsWith('start=2026-01-01')) expect(p).toMatchObject({ maxRangeMs: 31 * 24 * H, detail: expect.stringContaining('31 days') });
+    if (query.startsWith('start=2026-02-30')) expect(params[0]!.reason).toBe('"2026-02-30T09:00:00+07:00" is not a real calendar time');
   });
 
   it('accepts exactly 31 days, and keeps a month of 10 s segments compact', async () => {

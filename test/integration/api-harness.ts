@@ -10,6 +10,7 @@ import type { AppContext } from '../../api/app-context.ts';
 import { hashPassword } from '../../api/auth/password-hash.ts';
 import { csrfTokenFor, newApiToken, newSessionSecret, newTokenId, secretHash } from '../../api/auth/secret-tokens.ts';
 import type { ApiRouteDef } from '../../api/route-def.ts';
+import { buildFootageServices, type FootageServices } from '../../bin/footage-services.ts';
 import { AuditLog } from '../../src/audit/audit-log.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/load.ts';
@@ -18,12 +19,16 @@ import type { Database } from '../../src/db/schema.ts';
 import type { UserRecord, UserRole } from '../../src/db/users-repo.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetricsRegistry } from '../../src/metrics.ts';
+import { createObjectStore, type ObjectStore } from '../../src/store/object-store.ts';
+import { envTestDialect, TestDatabases, type TestDialect } from '../helpers/test-db.ts';
 
 /**
  * A real API for tests: a SQLite file in a temp dir, the real audit log, a manual clock, and
  * the app served by @hono/node-server on 127.0.0.1 (port chosen by the OS). Users are made
  * straight in the database; `session()` and `token()` mint credentials the way login and
  * POST /tokens do (same hashing), so the authorisation tests need no scrypt per request.
+ * The footage and evidence services (bin/footage-services.ts) are built over the configured
+ * store (an fs store in the temp dir unless a store is given), so every route is served.
  */
 export const T0 = Date.UTC(2026, 2, 3, 2, 0, 0); // 2026-03-03 09:00 +07:00
 
@@ -62,13 +67,17 @@ export interface ApiHarness {
   session(user: UserRecord): Promise<Credential>;
   token(user: UserRecord): Promise<Credential>;
   auditRows(): Promise<{ action: string; actor_name: string | null; ip: string | null; detail: string }[]>;
+  store: ObjectStore;
+  footage: FootageServices;
   close(): Promise<void>;
 }
 
-export async function startApiHarness(o: { config?: Record<string, unknown>; extraRoutes?: (ctx: AppContext) => ApiRouteDef[]; sqlitePath?: string } = {}): Promise<ApiHarness> {
+export async function startApiHarness(o: { config?: Record<string, unknown>; extraRoutes?: (ctx: AppContext) => ApiRouteDef[]; sqlitePath?: string; store?: ObjectStore; database?: TestDialect } = {}): Promise<ApiHarness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-api-'));
   const config = validateConfig({ sites: SITES, cameras: CAMERAS, ...o.config }, { cwd: dir });
-  const db = await openDatabase({ driver: 'sqlite', sqlitePath: o.sqlitePath ?? path.join(dir, 'vigil.db') });
+  // PostgreSQL when asked (or TEST_DB_DIALECT=postgres for a whole run): a server of its own, removed by close().
+  const pgDbs = o.sqlitePath === undefined && (o.database ?? envTestDialect()) === 'postgres' ? new TestDatabases() : null;
+  const db = await openDatabase(pgDbs ? await pgDbs.fresh('postgres') : { driver: 'sqlite', sqlitePath: o.sqlitePath ?? path.join(dir, 'vigil.db') });
   const clock = new ManualClock(T0);
   const lines: Record<string, unknown>[] = [];
   const logStream = new PassThrough();
@@ -82,7 +91,11 @@ export async function startApiHarness(o: { config?: Record<string, unknown>; ext
     }
   });
   const logger = createLogger({ level: 'debug', destination: logStream });
-  const api = createApp({ config, db, clock, logger, metrics: createMetricsRegistry({ defaultMetrics: false }), audit: new AuditLog({ db, clock }) }, o.extraRoutes);
+  const audit = new AuditLog({ db, clock });
+  const store = o.store ?? createObjectStore(config);
+  const footage = buildFootageServices({ config, db, store, clock, audit, log: logger });
+  await footage.start();
+  const api = createApp({ config, db, clock, logger, metrics: createMetricsRegistry({ defaultMetrics: false }), audit, media: footage.media, evidence: footage.evidence }, o.extraRoutes);
   const server = serve({ fetch: api.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -122,12 +135,16 @@ export async function startApiHarness(o: { config?: Record<string, unknown>; ext
     async auditRows() {
       return db.selectFrom('audit_log').select(['action', 'actor_name', 'ip', 'detail']).orderBy('seq').execute();
     },
+    store,
+    footage,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await footage.stop();
       await db.destroy();
+      await pgDbs?.cleanup();
       rmSync(dir, { recursive: true, force: true });
     },
   };

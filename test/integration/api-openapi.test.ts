@@ -52,6 +52,7 @@ describe('OpenAPI document', () => {
       ['id', 'path', true, null],
       ['start', 'query', true, 'date-time'],
       ['end', 'query', true, 'date-time'],
+      ['includeExpired', 'query', false, null],
     ]);
   });
 });

@@ -2,8 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest, migrationsFor } from '../../src/db/migrations.ts';
 import type { Database } from '../../src/db/schema.ts';
@@ -13,6 +14,9 @@ import { EventsRepo } from '../../src/db/events-repo.ts';
 import { CamerasRepo } from '../../src/db/cameras-repo.ts';
 import { isVigilError, type ErrorCode } from '../../src/errors.ts';
 import { rangesOverlap, type TimeRange } from '../../src/time.ts';
+import { PG_APP_PASSWORD } from '../helpers/postgres.ts';
+import { freePort } from '../helpers/ports.ts';
+import { TEST_DIALECTS, TestDatabases } from '../helpers/test-db.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const dirs: string[] = [];
@@ -21,9 +25,19 @@ const tempFile = () => {
   dirs.push(dir);
   return path.join(dir, 'vigil.db');
 };
-afterAll(() => {
+const dbs = new TestDatabases();
+afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await dbs.cleanup();
 });
+
+/** The message of a rejected promise, with its VigilError code and hint. */
+async function failureOf(p: Promise<unknown>): Promise<{ code: string; message: string; hint: string }> {
+  return p.then(
+    () => ({ code: 'resolved', message: '', hint: '' }),
+    (e: unknown) => ({ code: isVigilError(e) ? e.code : 'not a VigilError', message: String((e as Error).message), hint: isVigilError(e) ? (e.hint ?? '') : '' }),
+  );
+}
 
 async function codeOf(p: Promise<unknown>): Promise<ErrorCode | string> {
   return p.then(
@@ -92,20 +106,95 @@ describe('opening the database', () => {
     }
   });
 
-  it('says plainly when the file cannot be opened, and that PostgreSQL is not there yet', async () => {
+  it('says plainly when the file cannot be opened, and when the PostgreSQL URL is missing', async () => {
     const blocker = tempFile();
     writeFileSync(blocker, 'a file where a folder should be');
     expect(await codeOf(openDatabase({ driver: 'sqlite', sqlitePath: path.join(blocker, 'sub', 'vigil.db') }))).toBe('database_unavailable');
-    expect(await codeOf(openDatabase({ driver: 'postgres', postgresUrl: 'postgres://x@127.0.0.1/vigil' }))).toBe('config_invalid');
+    expect(await codeOf(openDatabase({ driver: 'postgres' }))).toBe('config_invalid');
+    expect(await codeOf(openDatabase({ driver: 'postgres', postgresUrl: 'postgres://[bad/vigil' }))).toBe('config_invalid');
   });
 });
 
-describe('index repositories on real SQLite', () => {
+describe('opening a PostgreSQL database', () => {
+  it('migrates once: reopening runs nothing and keeps the data; integers come back as numbers', async () => {
+    const settings = await dbs.fresh('postgres');
+    const db1 = await openDatabase(settings);
+    await new SegmentsRepo(db1, () => T0).insert(seg('cam-a', T0));
+    await db1.destroy();
+    const db2 = await openDatabase(settings);
+    try {
+      expect(await migrateToLatest(db2, 'postgres')).toEqual([]);
+      expect(await new SegmentsRepo(db2, () => T0).countAndBytes('cam-a')).toEqual({ count: 1, bytes: 1000 });
+      const raw = await db2.selectFrom('segments').select(['id', 'start_ms', 'size_bytes']).executeTakeFirstOrThrow();
+      expect(raw).toEqual({ id: 1, start_ms: T0, size_bytes: 1000 });
+      const names = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db2);
+      expect(names.rows.map((r) => r.name)).toEqual(Object.keys(migrationsFor('postgres')).sort());
+    } finally {
+      await db2.destroy();
+    }
+  });
+
+  it('upgrades a database made by migration 0001 alone, with the same indexes as SQLite', async () => {
+    const settings = await dbs.fresh('postgres');
+    const pool = new pg.Pool({ connectionString: settings.postgresUrl });
+    const old = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    const migrator = new Migrator({ db: old, provider: { getMigrations: async () => migrationsFor('postgres') } });
+    expect((await migrator.migrateTo('0001_index')).error).toBeUndefined();
+    await old.insertInto('cameras').values({ id: 'cam-a', name: 'Quầy 1', site_id: null, source: 'rtsp', created_ms: T0, updated_ms: T0 }).execute();
+    await old.destroy();
+    const db = await openDatabase(settings);
+    const lite = await dbs.open('sqlite');
+    try {
+      expect(await new CamerasRepo(db, () => T0).get('cam-a')).toMatchObject({ id: 'cam-a', name: 'Quầy 1', details: {} });
+      const pgIndexes = await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = 'public' and indexname not like '%_pkey' and indexname not like '%_key' and tablename not like 'kysely%' order by 1`.execute(db);
+      const liteIndexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and name not like 'sqlite_autoindex%' order by name`.execute(lite);
+      expect(pgIndexes.rows.map((r) => r.name)).toEqual(liteIndexes.rows.map((r) => r.name));
+      expect(pgIndexes.rows.map((r) => r.name)).toContain('gaps_long_end');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('names host, port, database and user when it cannot connect, never the password', async () => {
+    const closed = await freePort();
+    const refused = await failureOf(openDatabase({ driver: 'postgres', postgresUrl: `postgres://vigil:s3cret-pw@127.0.0.1:${closed}/vigil` }));
+    expect(refused).toMatchObject({ code: 'database_unavailable' });
+    expect(refused.message).toContain(`"vigil" at 127.0.0.1:${closed} (user "vigil")`);
+    expect(refused.message).toContain('ECONNREFUSED');
+    expect(refused.hint).toMatch(/PostgreSQL runs on that host and port/);
+
+    const server = await dbs.postgres();
+    const url = await server.createDatabase();
+    const wrong = await failureOf(openDatabase({ driver: 'postgres', postgresUrl: url.replace(encodeURIComponent(PG_APP_PASSWORD), 'wrong-pw-123') }));
+    expect(wrong).toMatchObject({ code: 'database_unavailable' });
+    expect(wrong.message).toMatch(/password authentication failed for user "vigil"/);
+    expect(wrong.hint).toMatch(/user and password/);
+    const missing = await failureOf(openDatabase({ driver: 'postgres', postgresUrl: server.urlFor('no_such_db') }));
+    expect(missing.message).toMatch(/database "no_such_db" does not exist/);
+    expect(missing.hint).toMatch(/CREATE DATABASE/);
+    for (const f of [refused, wrong, missing]) {
+      expect(`${f.message} ${f.hint}`).not.toMatch(/s3cret-pw|wrong-pw-123|vigil-test-pw/);
+    }
+  });
+
+  it('refuses a database that does not sort text in byte order, saying how to create one that does', async () => {
+    const server = await dbs.postgres();
+    const url = await server.createDatabase({ icuLocale: 'vi-VN' });
+    const f = await failureOf(openDatabase({ driver: 'postgres', postgresUrl: url }));
+    expect(f.code).toBe('database_unavailable');
+    expect(f.message).toMatch(/sorts text by an ICU collation; Vigil needs byte order/);
+    expect(f.hint).toContain("LOCALE 'C.UTF-8'");
+    const tables = await server.admin<{ n: string }>(`select count(*) as n from pg_tables where schemaname = 'public'`, [], new URL(url).pathname.slice(1));
+    expect(Number(tables[0]!.n)).toBe(0); // nothing was created in it
+  });
+});
+
+describe.each(TEST_DIALECTS)('index repositories on real %s', (dialect) => {
   let db: Kysely<Database>;
   let segments: SegmentsRepo;
   let gaps: GapsRepo;
   beforeAll(async () => {
-    db = await openDatabase({ driver: 'sqlite', sqlitePath: tempFile() });
+    db = await dbs.open(dialect);
     segments = new SegmentsRepo(db, () => T0);
     gaps = new GapsRepo(db, () => T0);
   });

@@ -24,6 +24,7 @@ import { runRetention } from '../../src/retention/retention-run.ts';
 import { retentionPolicyFrom } from '../../src/retention/retention-policy.ts';
 import { MinioObjectStore } from '../../src/store/minio-store.ts';
 import type { ObjectStore } from '../../src/store/object-store.ts';
+import { TestDatabases } from '../helpers/test-db.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DAY = 86_400_000;
@@ -38,11 +39,13 @@ async function keysIn(store: ObjectStore): Promise<string[]> {
 
 describe('retention on a real MinIO', () => {
   let minio: MinioServer;
+  const dbs = new TestDatabases();
   beforeAll(async () => {
     minio = await startMinio();
   });
   afterAll(async () => {
     await minio?.destroy();
+    await dbs.cleanup();
   });
 
   it('deletes recorded footage past its age except what a case holds, and accounts for it as expired', async () => {
@@ -166,4 +169,58 @@ describe('retention on a real MinIO', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  // The planner and the crash-safe run on PostgreSQL (the recorder harness above runs on SQLite;
+  // the index side is what differs): old footage goes except the held segment, marks left by a
+  // crashed run are finished first, and bucket, index and expired ranges agree exactly.
+  it('on PostgreSQL: finishes a crashed run, keeps held footage, and leaves bucket and index agreeing', async () => {
+    const db = await dbs.open('postgres');
+    const settings = { endPoint: minio.endPoint, port: minio.port, useSSL: false, accessKey: minio.accessKey, secretKey: minio.secretKey, bucket: 'retention-pg' };
+    const store = new MinioObjectStore(settings);
+    await store.ping();
+    const segments = new SegmentsRepo(db, () => Date.now());
+    const oldStart = Date.now() - 60 * DAY;
+    const starts = [...Array.from({ length: 300 }, (_, i) => oldStart + i * 1_000), ...Array.from({ length: 10 }, (_, i) => Date.now() - 60_000 + i * 1_000)];
+    const body = Buffer.alloc(256, 3);
+    for (let i = 0; i < starts.length; i += 32) {
+      await Promise.all(starts.slice(i, i + 32).map(async (startMs) => {
+        const key = segmentKey('quay-2', startMs, 1_000);
+        await store.put(key, body);
+        await segments.insert({ cameraId: 'quay-2', startMs, durationMs: 1_000, sizeBytes: body.length, sha256: 'x'.repeat(64), objectKey: key, initBytes: 0 });
+      }));
+    }
+    const by = { userId: 'u1', username: 'thanh.tra' };
+    await new CasesRepo(db).insert({ id: 'case-pg', reference: 'KN-PG-1', title: 'Quầy 2', description: '', siteId: null, status: 'open', createdBy: by, createdMs: Date.now(), updatedMs: Date.now(), closedMs: null });
+    const heldStart = oldStart + 100_000;
+    await new HoldsRepo(db).insert({ caseId: 'case-pg', cameraId: 'quay-2', startMs: heldStart + 200, endMs: heldStart + 300, createdBy: by, createdMs: Date.now() });
+
+    // A run that crashed after marking 50 segments and deleting the objects of half of them.
+    const retention = new RetentionRepo(db, () => Date.now());
+    const live = await retention.live();
+    await retention.mark(live.slice(0, 50).map((s) => ({ id: s.id, reason: 'age' })));
+    await store.delete(live.slice(0, 25).map((s) => s.objectKey));
+    expect(await segments.overlapping('quay-2', { startMs: oldStart, endMs: oldStart + 50_000 })).toEqual([]); // marked: no longer served
+
+    const policy = retentionPolicyFrom({ timeZone: 'Asia/Ho_Chi_Minh', retention: { days: 30, warnAtFraction: 0.9, schedule: '30 2 * * *' }, sites: [], cameras: [] });
+    const run = () => runRetention({ db, store, clock: new ManualClock(Date.now()), log: quiet, warnAtFraction: 0.9, policy, held: new HeldFootage(db), batchSize: 64 });
+    const outcome = await run();
+    expect(outcome.resumedSegments).toBe(50);
+    expect(outcome.deletedSegments).toBe(300 - 50 - 1);
+    const left = await retention.live();
+    expect(left.map((s) => s.startMs)).toEqual([heldStart, ...starts.slice(300)]);
+    expect(await retention.marked(10)).toEqual([]);
+    expect(await keysIn(store)).toEqual(left.map((s) => s.objectKey).sort());
+    expect(await retention.totals()).toEqual([{ cameraId: 'quay-2', bytes: 11 * body.length, oldestStartMs: heldStart, segments: 11 }]);
+
+    const expired = await retention.expiredOverlapping('quay-2', ALL);
+    const pieces = [
+      { kind: 'segment' as const, startMs: heldStart, endMs: heldStart + 1_000, label: 'held' },
+      ...expired.map((e) => ({ kind: 'gap' as const, startMs: e.startMs, endMs: e.endMs, label: `expired:${e.reason}` })),
+    ];
+    const report = checkAccounting({ startMs: oldStart, endMs: oldStart + 300_000 }, pieces);
+    expect(describeAccounting(report)).toEqual([]);
+    expect(report.gapMsByReason['expired:age']).toBe(299_000);
+
+    expect((await run()).deletedSegments).toBe(0);
+  }, 120_000);
 });

@@ -1,0 +1,123 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Timeline } from '../api-types.ts';
+import { useSession } from '../app-context.ts';
+import { fillPath, ROUTES } from '../feature-routes.ts';
+import { reasonText, useI18n } from '../i18n.ts';
+import { dateInputValue, formatDate, formatDuration, isoInZone, parseDateTimeInputs, timeInputValue } from '../time-format.ts';
+import { stepWindow, windowAround, type Window, type Zoom } from '../timeline-scale.ts';
+import { useLoad } from '../use-load.ts';
+import { ErrorBox } from './status.tsx';
+import { GAP_CLASS, TimelineBar } from './timeline-bar.tsx';
+
+/**
+ * The timeline of one camera with its controls: day or hour zoom, earlier/later, a date and
+ * time to go to, today; the legend of gap reasons present; a summary of recorded and lost time.
+ * The window's timeline is refreshed every 10 s while it contains the present.
+ */
+export interface TimelineSectionProps {
+  cameraId: string;
+  centerMs: number;
+  zoom: Zoom;
+  cursorMs: number | null;
+  markInMs: number | null;
+  markOutMs: number | null;
+  onView(centerMs: number, zoom: Zoom): void;
+  onPick(ms: number, data: Timeline | undefined): void;
+}
+
+const sum = (rs: ReadonlyArray<{ startMs: number; endMs: number }>) => rs.reduce((a, r) => a + (r.endMs - r.startMs), 0);
+
+export function TimelineSection(p: TimelineSectionProps) {
+  const { t } = useI18n();
+  const s = useSession();
+  const tz = s.settings.timeZone;
+  const w: Window = windowAround(p.centerMs, p.zoom, tz);
+  const nowMs = Date.now();
+  const live = w.startMs <= nowMs && nowMs < w.endMs;
+  const loaded = useLoad(
+    (signal) => s.api.get<Timeline>(`/api/v1/cameras/${encodeURIComponent(p.cameraId)}/timeline?start=${encodeURIComponent(isoInZone(w.startMs, tz))}&end=${encodeURIComponent(isoInZone(w.endMs, tz))}`, signal),
+    [p.cameraId, w.startMs, w.endMs],
+    live ? { refreshMs: 10_000 } : {},
+  );
+  const [date, setDate] = useState(dateInputValue(p.centerMs, tz));
+  const [time, setTime] = useState(timeInputValue(p.cursorMs ?? p.centerMs, tz));
+  const [badTime, setBadTime] = useState(false);
+  useEffect(() => setDate(dateInputValue(w.startMs, tz)), [w.startMs, tz]);
+  const thumb = s.can('thumbnails.view') ? ROUTES.thumbnail(s) : undefined;
+  const thumbnailUrl = thumb ? (ms: number) => `${fillPath(thumb, { id: p.cameraId })}?at=${encodeURIComponent(isoInZone(ms, tz))}&width=176` : undefined;
+  const data = loaded.data;
+  const reasons = [...new Set((data?.gaps ?? []).map((g) => g.reason))];
+
+  const go = (e: Event) => {
+    e.preventDefault();
+    const ms = parseDateTimeInputs(date, time, tz);
+    setBadTime(ms === null);
+    if (ms !== null) {
+      p.onView(ms, p.zoom);
+      p.onPick(ms, undefined);
+    }
+  };
+
+  return (
+    <section class="timeline-section" aria-labelledby="timeline-title">
+      <form class="timeline-controls" onSubmit={go}>
+        <h2 id="timeline-title">
+          {t('timeline.title')} <span class="muted">{formatDate(w.startMs, tz)}</span>
+        </h2>
+        <div class="segmented" role="group" aria-label={t('timeline.title')}>
+          {(['day', 'hour'] as const).map((z) => (
+            <button key={z} type="button" aria-pressed={p.zoom === z} onClick={() => p.onView(z === 'hour' && p.cursorMs !== null ? p.cursorMs : p.centerMs, z)}>
+              {t(z === 'day' ? 'timeline.day' : 'timeline.hour')}
+            </button>
+          ))}
+        </div>
+        <button type="button" onClick={() => p.onView(stepWindow(w, p.zoom, -1, tz).startMs, p.zoom)}>
+          {t('timeline.prev')}
+        </button>
+        <button type="button" onClick={() => p.onView(stepWindow(w, p.zoom, 1, tz).startMs, p.zoom)} disabled={w.endMs > nowMs}>
+          {t('timeline.next')}
+        </button>
+        <button type="button" onClick={() => p.onView(nowMs, p.zoom)}>
+          {t('timeline.today')}
+        </button>
+        <label class="inline">
+          {t('common.date')} <input type="date" value={date} onInput={(e) => setDate(e.currentTarget.value)} data-testid="goto-date" />
+        </label>
+        <label class="inline">
+          {t('common.time')} <input type="time" step={1} value={time} onInput={(e) => setTime(e.currentTarget.value)} data-testid="goto-time" />
+        </label>
+        <button type="submit">{t('timeline.goto')}</button>
+      </form>
+      {badTime && <p class="form-error" role="alert">{t('find.invalidTime')}</p>}
+      {loaded.error !== undefined && <ErrorBox error={loaded.error} retry={loaded.reload} />}
+      <TimelineBar
+        window={w}
+        zoom={p.zoom}
+        timeZone={tz}
+        data={data}
+        cursorMs={p.cursorMs}
+        markInMs={p.markInMs}
+        markOutMs={p.markOutMs}
+        nowMs={nowMs}
+        thumbnailUrl={thumbnailUrl}
+        onPick={(ms) => p.onPick(ms, data)}
+      />
+      <div class="legend">
+        {loaded.loading && !data ? (
+          <span class="muted" role="status">{t('timeline.loading')}</span>
+        ) : (
+          data && (
+            <>
+              <span data-testid="timeline-summary">{data.spans.length === 0 ? t('timeline.emptyDay') : t('timeline.summary', { recorded: formatDuration(sum(data.spans)), gaps: formatDuration(sum(data.gaps)) })}</span>
+              <span class="legend-item"><i class="block span" /> {t('timeline.recorded')}</span>
+              {reasons.map((r) => (
+                <span key={r} class="legend-item"><i class={`block ${GAP_CLASS(r)}`} /> {reasonText(t, r)}</span>
+              ))}
+              <span class="legend-item"><i class="block unknown" /> {t('timeline.unknown')}</span>
+            </>
+          )
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * What the server tells the page before any API call, in <meta name="vigil-settings">
+ * (filled by api/web-static.ts from the configuration): the office time zone and, when
+ * configured, the Grafana address for the ops page.
+ */
+export interface UiSettings {
+  timeZone: string;
+  grafanaUrl?: string;
+}
+
+export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+
+export function readSettings(doc: Document): UiSettings {
+  const raw = doc.querySelector('meta[name="vigil-settings"]')?.getAttribute('content') ?? '';
+  try {
+    const v = JSON.parse(raw) as Partial<UiSettings>;
+    const timeZone = typeof v.timeZone === 'string' && isZone(v.timeZone) ? v.timeZone : DEFAULT_TIME_ZONE;
+    return { timeZone, ...(typeof v.grafanaUrl === 'string' && /^https?:\/\//.test(v.grafanaUrl) ? { grafanaUrl: v.grafanaUrl } : {}) };
+  } catch {
+    // The Vite dev server or a stale page: the defaults.
+    return { timeZone: DEFAULT_TIME_ZONE };
+  }
+}
+
+function isZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
