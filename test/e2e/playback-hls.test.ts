@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -74,7 +75,8 @@ describe('HLS playback in Chromium with hls.js', () => {
             'content-length': String(range ? range.end - range.start + 1 : size),
             ...(range ? { 'content-range': `bytes ${range.start}-${range.end}/${size}` } : {}),
           });
-          return void served.open(range).on('error', () => res.destroy()).pipe(res);
+          // pipeline (not pipe): a request the browser drops also ends the store read behind it.
+          return void pipeline(served.open(range), res).catch(() => undefined);
         }
         res.writeHead(404).end();
       })().catch(() => res.writeHead(500).end());
