@@ -10,6 +10,7 @@ import { requestContext } from './request-context.ts';
 import { registerRoutes } from './route-registry.ts';
 import { apiRoutes } from './route-list.ts';
 import type { ApiRouteDef } from './route-def.ts';
+import { registerWebStatic } from './web-static.ts';
 
 /**
  * The Vigil HTTP API: an OpenAPIHono app with every route from the route table under
@@ -44,6 +45,8 @@ export function createApp(deps: AppDeps, extraRoutes: (ctx: AppContext) => ApiRo
 
   const routes = [...apiRoutes(ctx), ...extraRoutes(ctx)];
   registerRoutes(app, routes, ctx);
+  // The web UI at / (api/web/), after the API routes so it never shadows one.
+  registerWebStatic(app, { timeZone: deps.config.timeZone });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
     type: 'apiKey',

@@ -11,6 +11,7 @@ import { onboardOnvif } from '../recorder/onboarding.ts';
 import { runRecorderRole } from './run-recorder.ts';
 import { withSimulatedCameras } from './simulated-cameras.ts';
 import { reindexCommand } from './reindex-command.ts';
+import { migrateCommand } from './migrate-command.ts';
 import { cameraAdd } from './camera-add.ts';
 import { retentionOnce, startRetentionRole } from './retention-command.ts';
 import { verifyCommand } from './verify-command.ts';
@@ -32,6 +33,9 @@ const USAGE = `usage:
   vigil probe --host H [--port P] --user U --password P   onboard one ONVIF camera and print what Vigil sees
   vigil check-config [--config FILE]          validate the configuration and exit
   vigil reindex [--config FILE] [--camera ID] rebuild the segment index from the object store listing
+  vigil migrate [--config FILE]               bring the index database to the latest schema and say what ran
+  vigil migrate --config NEW [--copy-objects-from DIR] [--copy-from-sqlite FILE] [--batch-size N]
+                                              move an embedded install to PostgreSQL + MinIO (copies, verifies)
   vigil camera add --id ID [--name NAME] [--site SITE]
         (--onvif HOST[:PORT] --user U --password P | --rtsp URL [--user U --password P])
         [--audio auto|off] [--config FILE]    check an ONVIF camera and add it to the configuration file
@@ -83,6 +87,9 @@ async function main(argv: string[]): Promise<number> {
       const r = await onboardOnvif({ host: values.host, port: Number(values.port ?? 80), username: values.user ?? 'admin', password: values.password ?? '' }, systemClock);
       console.log(JSON.stringify(r, null, 2));
       return 0;
+    }
+    case 'migrate': {
+      return migrateCommand({ config: loadCfg(), copyFromSqlite: values['copy-from-sqlite'], copyObjectsFrom: values['copy-objects-from'], batchSize: values['batch-size'], print: (line) => console.log(line) });
     }
     case 'reindex': {
       await reindexCommand({ config: loadCfg(), cameraId: values.camera, print: (line) => console.log(line) });
@@ -181,6 +188,8 @@ function parseCommandLine(argv: string[]) {
       'dry-run': { type: 'boolean' },
       now: { type: 'boolean' },
       'batch-size': { type: 'string' },
+      'copy-from-sqlite': { type: 'string' },
+      'copy-objects-from': { type: 'string' },
       'public-key': { type: 'string' },
       fingerprint: { type: 'string' },
       from: { type: 'string' },

@@ -83,6 +83,15 @@ fi
 node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()" \
   || fail "better-sqlite3 does not load; rebuild with: npm_config_nodedir=$node_prefix npm rebuild better-sqlite3"
 
+step "web UI (npm run build:web into api/web/dist)"
+# Rebuilt only when a source under api/web (or package-lock.json) is newer than the last build.
+web_index="api/web/dist/index.html"
+if [ -f "$web_index" ] && [ -z "$(find api/web package-lock.json -path api/web/dist -prune -o -path 'api/web/.*' -prune -o -type f -newer "$web_index" -print -quit)" ]; then
+  echo "    api/web/dist is newer than its sources"
+else
+  npm run --silent build:web || fail "the web UI build failed (see vite's message above)"
+fi
+
 if [ $want_test -eq 1 ]; then
   step "MinIO server $MINIO_VERSION built from its Go module into .bin/"
   mkdir -p .bin

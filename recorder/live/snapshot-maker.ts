@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import type { Clock } from '../../src/clock.ts';
 import { VigilError } from '../../src/errors.ts';
@@ -29,6 +30,8 @@ export interface SnapshotMakerOptions {
   metrics?: LiveMetrics;
   /** Drop cached pictures nobody asked for since (default 60 s). */
   forgetAfterMs?: number;
+  /** Decodes run at once (default: the CPU count); a wall of 30 asks queues, not thrashes. */
+  maxConcurrentDecodes?: number;
 }
 
 export const MIN_SNAPSHOT_WIDTH_PX = 16;
@@ -45,6 +48,8 @@ interface Entry {
 export class SnapshotMaker {
   private readonly entries = new Map<string, Entry>();
   private decodeCount = 0;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly o: SnapshotMakerOptions) {}
 
@@ -95,6 +100,20 @@ export class SnapshotMaker {
 
   private async make(cameraId: string, kf: { init: Buffer; fragment: LiveFragment }, widthPx: number): Promise<LiveSnapshot> {
     this.decodeCount++;
+    const limit = this.o.maxConcurrentDecodes ?? availableParallelism();
+    // A finished decode hands its slot straight to the next waiting one.
+    if (this.running >= limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.running++;
+    try {
+      return await this.decode(cameraId, kf, widthPx);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  private async decode(cameraId: string, kf: { init: Buffer; fragment: LiveFragment }, widthPx: number): Promise<LiveSnapshot> {
     const started = performance.now();
     const frame = await decodeFirstFrame(Buffer.concat([kf.init, kf.fragment.bytes]), this.o.ffmpegPath);
     const { data, info } = await sharp(frame.rgb, { raw: { width: frame.widthPx, height: frame.heightPx, channels: 3 } })

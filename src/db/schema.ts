@@ -3,7 +3,8 @@ import type { Generated } from 'kysely';
 /**
  * Tables of the index, as Kysely sees them. Times are integer epoch ms (UTC), sizes bytes.
  * Columns declared `bigint` come back as numbers from SQLite; PostgreSQL's driver gives them as
- * strings, so repositories read every integer through Number().
+ * strings unless told otherwise (Vigil's pool parses int8 as numbers: postgres-pool.ts), and
+ * sum() is numeric (a string) on PostgreSQL, so repositories read every integer through Number().
  */
 export interface CamerasTable {
   id: string;

@@ -1,7 +1,7 @@
 import { describeSchedule, parseLocalDate } from './office-schedule.ts';
 import { LOW_UPTIME_FRACTION, REPORT_LABELS } from './report-labels.ts';
 import type { Outage, UptimeFigures, UptimeReport } from './uptime-report.ts';
-import { formatDate, formatDateTime, formatDuration, formatPercent, gapReasonLabel, type Language } from './wording.ts';
+import { formatDate, formatDateTime, formatHoursMinutes, formatPercent, gapReasonLabel, type Language } from './wording.ts';
 
 /**
  * The uptime report as one self-contained, printable HTML page (A4 landscape, no scripts, no
@@ -20,10 +20,11 @@ export function renderReportHtml(report: UptimeReport, opts: { language?: Langua
       return p ? (lang === 'vi' ? `${String(p.day).padStart(2, '0')}/${String(p.month).padStart(2, '0')}/${p.year}` : d) : d;
     }).join(', ') || L.none;
   const pct = (f: UptimeFigures) => `<td class="num${f.recordedFraction !== null && f.recordedFraction < LOW_UPTIME_FRACTION ? ' low' : ''}">${esc(formatPercent(f.recordedFraction, lang))}</td>`;
-  const hours = (ms: number) => esc(formatDuration(ms, lang));
+  const hours = (ms: number) => esc(formatHoursMinutes(ms, lang));
+  const cameraName = new Map(report.sites.flatMap((s) => s.cameras.map((c) => [c.cameraId, c.name ?? c.cameraId] as const)));
   const outage = (o: (Outage & { cameraId?: string }) | null, withCamera: boolean) =>
     o
-      ? `${withCamera && o.cameraId ? `${esc(o.cameraId)}: ` : ''}${esc(formatDateTime(o.startMs, tz, lang))} → ${esc(formatDateTime(o.endMs, tz, lang))}` +
+      ? `${withCamera && o.cameraId ? `${esc(cameraName.get(o.cameraId) ?? o.cameraId)}: ` : ''}${esc(formatDateTime(o.startMs, tz, lang))} → ${esc(formatDateTime(o.endMs, tz, lang))}` +
         ` <span class="muted">(${hours(o.officeMs)}; ${esc(o.reasons.map((r) => gapReasonLabel(r, lang)).join(', '))})</span>`
       : '—';
   const reasonCols = [...report.reasons, 'unaccounted'];

@@ -114,6 +114,16 @@ export function formatDuration(ms: number, lang: Language): string {
     .join(' ');
 }
 
+/** An amount of office time in hours and minutes (never days): "38 giờ 50 phút" / "38 h 50 min". */
+export function formatHoursMinutes(ms: number, lang: Language): string {
+  const totalMin = Math.max(0, Math.round(ms / 60_000));
+  const h = Math.floor(totalMin / 60);
+  const m = totalMin % 60;
+  const [hu, mu] = lang === 'vi' ? ['giờ', 'phút'] : ['h', 'min'];
+  if (h === 0) return `${m} ${mu}`;
+  return m === 0 ? `${h} ${hu}` : `${h} ${hu} ${m} ${mu}`;
+}
+
 /** A percentage with one decimal, in the language's decimal mark: "99,5 %" / "99.5 %". */
 export function formatPercent(fraction: number | null, lang: Language): string {
   if (fraction === null) return '—';

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { AppContext } from '../../api/app-context.ts';
+import type { ApiRouteDef } from '../../api/route-def.ts';
 import type { SimCameraSpec } from '../../recorder/sim/camera-spec.ts';
 import { SEGMENT_MOVFLAGS } from '../../recorder/ffmpeg-args.ts';
 import { SegmentsRepo } from '../../src/db/segments-repo.ts';
@@ -30,13 +32,14 @@ export interface RecordedApi {
   close(): Promise<void>;
 }
 
-export async function startRecordedApi(o: { cameras: SimCameraSpec[]; minio?: MinioServer; segmentMs?: number; site?: string }): Promise<RecordedApi> {
+export async function startRecordedApi(o: { cameras: SimCameraSpec[]; minio?: MinioServer; segmentMs?: number; site?: string; extraRoutes?: (ctx: AppContext) => ApiRouteDef[] }): Promise<RecordedApi> {
   const rec = await startRecorderHarness({ cameras: o.cameras, ...(o.minio ? { minio: o.minio } : {}), segmentMs: o.segmentMs ?? 4_000 });
   let h: ApiHarness;
   try {
     h = await startApiHarness({
       sqlitePath: rec.config.database.sqlitePath,
       store: rec.store,
+      ...(o.extraRoutes ? { extraRoutes: o.extraRoutes } : {}),
       config: {
         sites: SITES,
         cameras: o.cameras.map((c) => ({ id: c.id, name: c.name, site: o.site ?? 'ward-a', rtspUrl: 'rtsp://127.0.0.1:1/unused' })),

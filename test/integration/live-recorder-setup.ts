@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/db/database.ts';
 import { createObjectStore } from '../../src/store/object-store.ts';
 import type { AuditEntryInput, AuditSink } from '../../src/audit/audit-types.ts';
 import { Recorder } from '../../recorder/recorder.ts';
-import { CameraSimulator } from '../../recorder/sim/simulator.ts';
+import { CameraSimulator, type SimCamera } from '../../recorder/sim/simulator.ts';
 import type { SimCameraSpec } from '../../recorder/sim/camera-spec.ts';
 import { LiveWsHandler } from '../../api/live/live-ws-handler.ts';
 import { SnapshotHandler } from '../../api/live/snapshot-handler.ts';
@@ -33,7 +33,14 @@ export interface LiveRig {
   stop(): Promise<void>;
 }
 
-export async function startLiveRecorder(o: { cameras: SimCameraSpec[]; live?: Record<string, unknown>; sim?: CameraSimulator }): Promise<LiveRig> {
+export async function startLiveRecorder(o: {
+  cameras: SimCameraSpec[];
+  live?: Record<string, unknown>;
+  sim?: CameraSimulator;
+  /** How a simulated camera is configured (default: as an ONVIF camera). */
+  cameraConfig?: (c: SimCamera) => Record<string, unknown>;
+  logLevel?: 'debug' | 'info' | 'warn';
+}): Promise<LiveRig> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-live-rec-'));
   const sim = o.sim ?? (await CameraSimulator.start({ cameras: o.cameras, discoveryPort: null, media: { loopSeconds: 4 } }));
   const config = validateConfig(
@@ -41,12 +48,12 @@ export async function startLiveRecorder(o: { cameras: SimCameraSpec[]; live?: Re
       dataDir,
       recorder: { segmentMs: 4_000, stallTimeoutMs: 5_000 },
       live: o.live ?? {},
-      cameras: sim.cameras.map((c) => ({ id: c.spec.id, name: c.spec.name, onvif: { host: '127.0.0.1', port: c.onvif.port, username: c.spec.username, password: c.spec.password } })),
+      cameras: sim.cameras.map((c) => o.cameraConfig?.(c) ?? { id: c.spec.id, name: c.spec.name, onvif: { host: '127.0.0.1', port: c.onvif.port, username: c.spec.username, password: c.spec.password } }),
     },
     { env: {}, cwd: dataDir },
   );
   const logLines: string[] = [];
-  const log = createLogger({ destination: new Writable({ write(chunk, _e, cb) { logLines.push(...String(chunk).trim().split('\n')); cb(); } }), level: 'debug' });
+  const log = createLogger({ destination: new Writable({ write(chunk, _e, cb) { logLines.push(...String(chunk).trim().split('\n')); cb(); } }), level: o.logLevel ?? 'debug' });
   const db = await openDatabase(config.database);
   const store = createObjectStore(config);
   const registry = createMetricsRegistry({ defaultMetrics: false });
@@ -122,13 +129,14 @@ export async function startLiveApi(o: {
   };
 }
 
-/** The value of one series of a metric (0 when absent). */
+/** The sum of a metric's series matching the labels (0 when absent); `x_count` / `x_sum` of a histogram x. */
 export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const m = registry.getSingleMetric(name);
+  const base = name.replace(/_(count|sum)$/, '');
+  const m = registry.getSingleMetric(name) ?? registry.getSingleMetric(base);
   if (!m) return 0;
   const data = await m.get();
   return data.values
+    .filter((v) => (v as { metricName?: string }).metricName === undefined || (v as { metricName?: string }).metricName === name)
     .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
-    .filter((v) => !('metricName' in v) || v.metricName === name || v.metricName === undefined)
     .reduce((n, v) => n + v.value, 0);
 }

@@ -5,6 +5,7 @@
 //
 //   const player = startLivePlayer(videoElement, 'wss://host/api/v1/cameras/cam-1/live', {
 //     onState: (state, detail) => …,   // 'connecting' | 'playing' | 'waiting' | 'unsupported' | 'ended'
+//     targetLatencyS: 0.1,             // how far behind the newest buffered frame to play
 //   });
 //   player.stop();
 //
@@ -20,7 +21,7 @@
  *           onFrame?: (info: { mediaTime: number, presentedAtMs: number }) => void }} [opts]
  */
 export function startLivePlayer(video, url, opts = {}) {
-  const targetLatencyS = opts.targetLatencyS ?? 0.15;
+  const targetLatencyS = opts.targetLatencyS ?? 0.1;
   const jumpAfterS = opts.jumpAfterS ?? 1.0;
   const keepBehindS = opts.keepBehindS ?? 10;
   const onState = opts.onState ?? (() => {});
@@ -141,7 +142,9 @@ export function startLivePlayer(video, url, opts = {}) {
       stats.jumps++;
       video.playbackRate = 1;
     } else {
-      video.playbackRate = end - t > targetLatencyS * 2 + 0.1 ? 1.1 : 1;
+      // Behind the target: play a little faster (at most +25 %) until back at it.
+      const over = end - t - targetLatencyS;
+      video.playbackRate = over > 0.04 ? 1 + Math.min(0.25, over) : 1;
     }
     if (video.paused) video.play().catch(() => {});
     onState('playing');

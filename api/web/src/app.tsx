@@ -34,7 +34,8 @@ export function App({ settings }: { settings: UiSettings }) {
     document.documentElement.lang = lang;
   }, [lang]);
   const api = useMemo(() => new ApiClient(), []);
-  const [phase, setPhase] = useState<Phase>({ kind: 'checking' });
+  // No session cookie came with the page: the login form at once, no 401 to begin with.
+  const [phase, setPhase] = useState<Phase>(settings.session ? { kind: 'checking' } : { kind: 'anonymous', ended: false });
   const [routes, setRoutes] = useState<ReadonlySet<string>>(new Set());
 
   const check = useCallback(async () => {
@@ -52,8 +53,8 @@ export function App({ settings }: { settings: UiSettings }) {
 
   useEffect(() => {
     api.onSessionEnded = () => setPhase((p) => (p.kind === 'ready' ? { kind: 'anonymous', ended: true } : p));
-    void check();
-  }, [api, check]);
+    if (settings.session) void check();
+  }, [api, check, settings.session]);
 
   const session = useMemo<Session | null>(() => {
     if (phase.kind !== 'ready') return null;

@@ -3,4 +3,6 @@ import './styles.css';
 import { App } from './app.tsx';
 import { readSettings } from './settings.ts';
 
-render(<App settings={readSettings(document)} />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the "Vigil…" shown while the script loads
+render(<App settings={readSettings(document)} />, root);

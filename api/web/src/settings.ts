@@ -6,6 +6,8 @@
 export interface UiSettings {
   timeZone: string;
   grafanaUrl?: string;
+  /** Whether the page request carried a session cookie (false: show the login at once). */
+  session: boolean;
 }
 
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
@@ -15,10 +17,10 @@ export function readSettings(doc: Document): UiSettings {
   try {
     const v = JSON.parse(raw) as Partial<UiSettings>;
     const timeZone = typeof v.timeZone === 'string' && isZone(v.timeZone) ? v.timeZone : DEFAULT_TIME_ZONE;
-    return { timeZone, ...(typeof v.grafanaUrl === 'string' && /^https?:\/\//.test(v.grafanaUrl) ? { grafanaUrl: v.grafanaUrl } : {}) };
+    return { timeZone, session: v.session !== false, ...(typeof v.grafanaUrl === 'string' && /^https?:\/\//.test(v.grafanaUrl) ? { grafanaUrl: v.grafanaUrl } : {}) };
   } catch {
     // The Vite dev server or a stale page: the defaults.
-    return { timeZone: DEFAULT_TIME_ZONE };
+    return { timeZone: DEFAULT_TIME_ZONE, session: true };
   }
 }
 

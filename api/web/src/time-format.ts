@@ -79,23 +79,17 @@ export function formatDateTime(ms: number, timeZone: string): string {
   return `${formatDate(ms, timeZone)} ${formatTime(ms, timeZone)}`;
 }
 
-/** yyyy-mm-dd, the value of an <input type="date"> */
-export function dateInputValue(ms: number, timeZone: string): string {
-  const p = zonedParts(ms, timeZone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
-}
-
-/** HH:mm:ss, the value of an <input type="time" step="1"> */
-export function timeInputValue(ms: number, timeZone: string): string {
-  return formatTime(ms, timeZone, true);
-}
-
-/** Reads an <input type="date"> and <input type="time"> pair as an instant; null when invalid. */
-export function parseDateTimeInputs(date: string, time: string, timeZone: string): number | null {
-  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
-  const t = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(time.trim() || '00:00');
+/**
+ * Reads a date typed as dd/mm/yyyy (also d/m/yyyy, with - or . between) and a 24-hour time
+ * typed as HH:mm or HH:mm:ss (also H:mm) as an instant in the zone; null when either is not
+ * a real date or time. Text fields, not the browser's date and time pickers: those follow the
+ * PC's language (mm/dd and AM/PM on an English Windows), the office writes dd/mm and 24 h.
+ */
+export function parseDateTimeText(date: string, time: string, timeZone: string): number | null {
+  const d = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(date.trim());
+  const t = /^(\d{1,2})[:.h](\d{2})(?:[:.](\d{2}))?$/.exec(time.trim() || '00:00');
   if (!d || !t) return null;
-  const p = { year: Number(d[1]), month: Number(d[2]), day: Number(d[3]), hour: Number(t[1]), minute: Number(t[2]), second: Number(t[3] ?? 0) };
+  const p = { year: Number(d[3]), month: Number(d[2]), day: Number(d[1]), hour: Number(t[1]), minute: Number(t[2]), second: Number(t[3] ?? 0) };
   if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > 31 || p.hour > 23 || p.minute > 59 || p.second > 59) return null;
   const ms = zonedToMs(p, timeZone);
   const back = zonedParts(ms, timeZone);

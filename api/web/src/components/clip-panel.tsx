@@ -3,7 +3,7 @@ import type { Camera, Case } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { fillPath, ROUTES } from '../feature-routes.ts';
 import { useI18n } from '../i18n.ts';
-import { dateInputValue, formatDateTime, formatDuration, isoInZone, parseDateTimeInputs, timeInputValue } from '../time-format.ts';
+import { formatDate, formatDateTime, formatDuration, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
 import { AppLink } from './app-link.tsx';
 import { ErrorBox, Notice } from './status.tsx';
@@ -68,8 +68,8 @@ export function ClipPanel(p: ClipPanelProps) {
 
 function MarkRow({ label, which, ms, cursorMs, set, tz }: { label: string; which: 'in' | 'out'; ms: number | null; cursorMs: number | null; set(ms: number | null): void; tz: string }) {
   const { t } = useI18n();
-  const [text, setText] = useState(ms === null ? '' : timeInputValue(ms, tz));
-  useEffect(() => setText(ms === null ? '' : timeInputValue(ms, tz)), [ms, tz]);
+  const [text, setText] = useState(ms === null ? '' : formatTime(ms, tz));
+  useEffect(() => setText(ms === null ? '' : formatTime(ms, tz)), [ms, tz]);
   const baseDay = ms ?? cursorMs;
   return (
     <div class="mark-row">
@@ -77,15 +77,16 @@ function MarkRow({ label, which, ms, cursorMs, set, tz }: { label: string; which
         {label}
       </button>
       <input
-        type="time"
-        step={1}
+        class="time-text"
+        inputMode="numeric"
+        placeholder="HH:mm:ss"
         aria-label={which === 'in' ? t('timeline.markIn') : t('timeline.markOut')}
         value={text}
         disabled={baseDay === null}
         onChange={(e) => {
           const v = e.currentTarget.value;
           setText(v);
-          if (baseDay !== null) set(parseDateTimeInputs(dateInputValue(baseDay, tz), v, tz));
+          if (baseDay !== null) set(parseDateTimeText(formatDate(baseDay, tz), v, tz));
         }}
         data-testid={`mark-${which}-time`}
       />

@@ -3,7 +3,7 @@ import type { Timeline } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { fillPath, ROUTES } from '../feature-routes.ts';
 import { reasonText, useI18n } from '../i18n.ts';
-import { dateInputValue, formatDate, formatDuration, isoInZone, parseDateTimeInputs, timeInputValue } from '../time-format.ts';
+import { formatDate, formatDuration, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
 import { stepWindow, windowAround, type Window, type Zoom } from '../timeline-scale.ts';
 import { useLoad } from '../use-load.ts';
 import { ErrorBox } from './status.tsx';
@@ -39,10 +39,10 @@ export function TimelineSection(p: TimelineSectionProps) {
     [p.cameraId, w.startMs, w.endMs],
     live ? { refreshMs: 10_000 } : {},
   );
-  const [date, setDate] = useState(dateInputValue(p.centerMs, tz));
-  const [time, setTime] = useState(timeInputValue(p.cursorMs ?? p.centerMs, tz));
+  const [date, setDate] = useState(formatDate(p.centerMs, tz));
+  const [time, setTime] = useState(formatTime(p.cursorMs ?? p.centerMs, tz));
   const [badTime, setBadTime] = useState(false);
-  useEffect(() => setDate(dateInputValue(w.startMs, tz)), [w.startMs, tz]);
+  useEffect(() => setDate(formatDate(w.startMs, tz)), [w.startMs, tz]);
   const thumb = s.can('thumbnails.view') ? ROUTES.thumbnail(s) : undefined;
   const thumbnailUrl = thumb ? (ms: number) => `${fillPath(thumb, { id: p.cameraId })}?at=${encodeURIComponent(isoInZone(ms, tz))}&width=176` : undefined;
   const data = loaded.data;
@@ -50,7 +50,7 @@ export function TimelineSection(p: TimelineSectionProps) {
 
   const go = (e: Event) => {
     e.preventDefault();
-    const ms = parseDateTimeInputs(date, time, tz);
+    const ms = parseDateTimeText(date, time, tz);
     setBadTime(ms === null);
     if (ms !== null) {
       p.onView(ms, p.zoom);
@@ -81,10 +81,10 @@ export function TimelineSection(p: TimelineSectionProps) {
           {t('timeline.today')}
         </button>
         <label class="inline">
-          {t('common.date')} <input type="date" value={date} onInput={(e) => setDate(e.currentTarget.value)} data-testid="goto-date" />
+          {t('common.date')} <input class="date-text" inputMode="numeric" placeholder="dd/mm/yyyy" value={date} onInput={(e) => setDate(e.currentTarget.value)} data-testid="goto-date" />
         </label>
         <label class="inline">
-          {t('common.time')} <input type="time" step={1} value={time} onInput={(e) => setTime(e.currentTarget.value)} data-testid="goto-time" />
+          {t('common.time')} <input class="time-text" inputMode="numeric" placeholder="HH:mm:ss" value={time} onInput={(e) => setTime(e.currentTarget.value)} data-testid="goto-time" />
         </label>
         <button type="submit">{t('timeline.goto')}</button>
       </form>

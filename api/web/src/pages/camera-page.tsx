@@ -22,7 +22,8 @@ import { TimelineSection } from '../components/timeline-section.tsx';
  * so a link opens the same picture), the timeline, and for handlers the clip panel (mark in,
  * mark out, add to a case, download).
  */
-type Mode = { kind: 'live' } | { kind: 'playback'; fromMs: number; note?: string; n: number };
+/** Playback of the playlist [fromMs, toMs), fixed when the instant was picked. */
+type Mode = { kind: 'live' } | { kind: 'playback'; fromMs: number; toMs: number; note?: string; n: number };
 let picks = 0;
 
 export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSearchParams }) {
@@ -69,12 +70,12 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
     const start = tl ? playbackStart(askedMs, tl.spans, tl.gaps) : { kind: 'at' as const, ms: askedMs };
     if (start.kind === 'none') {
       const note = t('camera.playbackNoFootage', { time: formatDateTime(askedMs, tz), why: start.reason ? reasonText(t, start.reason) : t('timeline.unknown') });
-      setMode({ kind: 'playback', fromMs: askedMs, note, n: ++picks });
+      setMode({ kind: 'playback', fromMs: askedMs, toMs: askedMs + 1000, note, n: ++picks });
       setPlayState({ kind: 'failed', text: '' });
       return;
     }
     const note = start.kind === 'next' ? t('camera.playbackNoFootage', { time: formatTime(askedMs, tz), why: start.reason ? reasonText(t, start.reason) : t('timeline.unknown') }) : undefined;
-    setMode({ kind: 'playback', fromMs: start.ms, n: ++picks, ...(note ? { note } : {}) });
+    setMode({ kind: 'playback', fromMs: start.ms, toMs: playlistRange(start.ms, Date.now()).endMs, n: ++picks, ...(note ? { note } : {}) });
     setCursorMs(start.ms);
   };
 
@@ -96,7 +97,7 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
     return <ErrorBox error={cam.error} retry={cam.reload} />;
   }
   const c = cam.data;
-  const range = mode.kind === 'playback' ? playlistRange(mode.fromMs, Date.now()) : null;
+  const range = mode.kind === 'playback' ? { startMs: mode.fromMs, endMs: mode.toMs } : null;
   const src = playlist && range && playState.kind !== 'failed' ? `${fillPath(playlist, { id: c.id })}?start=${encodeURIComponent(isoInZone(range.startMs, tz))}&end=${encodeURIComponent(isoInZone(range.endMs, tz))}` : null;
 
   const onFatal = async (d: { kind: string; status?: number; text: string }) => {
@@ -159,19 +160,19 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
             )}
             {mode.kind === 'live' && playlist && <span class="muted">{t('camera.pickInstant')}</span>}
           </div>
+        <TimelineSection
+          cameraId={c.id}
+          centerMs={view.centerMs}
+          zoom={view.zoom}
+          cursorMs={mode.kind === 'playback' ? cursorMs : null}
+          markInMs={markIn}
+          markOutMs={markOut}
+          onView={(centerMs, zoom) => setView({ centerMs, zoom })}
+          onPick={(ms, data) => void pick(ms, data)}
+        />
         </div>
         <ClipPanel camera={c} cursorMs={mode.kind === 'playback' ? cursorMs : null} markInMs={markIn} markOutMs={markOut} setMarkIn={setMarkIn} setMarkOut={setMarkOut} />
       </div>
-      <TimelineSection
-        cameraId={c.id}
-        centerMs={view.centerMs}
-        zoom={view.zoom}
-        cursorMs={mode.kind === 'playback' ? cursorMs : null}
-        markInMs={markIn}
-        markOutMs={markOut}
-        onView={(centerMs, zoom) => setView({ centerMs, zoom })}
-        onPick={(ms, data) => void pick(ms, data)}
-      />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Case, CaseClip, ExportJob } from '../api-types.ts';
+import type { Camera, Case, CaseClip, ExportJob } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { ROUTES } from '../feature-routes.ts';
 import { useI18n } from '../i18n.ts';
@@ -20,6 +20,8 @@ export function CasePage({ caseId }: { caseId: string }) {
   const base = `/api/v1/cases/${encodeURIComponent(caseId)}`;
   const exportsAvailable = ROUTES.caseExports(s) !== undefined;
   const kase = useLoad((signal) => s.api.get<Case>(base, signal), [base]);
+  const cams = useLoad(async (signal) => (await s.api.get<{ cameras: Camera[] }>('/api/v1/cameras', signal)).cameras, []);
+  const cameraNames = new Map((cams.data ?? []).map((c) => [c.id, c.name] as const));
   const clips = useLoad(async (signal) => (await s.api.get<{ clips: CaseClip[] }>(`${base}/clips`, signal)).clips, [base]);
   const [exportsTick, setExportsTick] = useState(0);
   const [polling, setPolling] = useState(false);
@@ -67,18 +69,20 @@ export function CasePage({ caseId }: { caseId: string }) {
           <tbody>
             {clips.data.map((k) => (
               <tr key={k.id}>
-                <td>{k.cameraId}</td>
+                <td>{cameraNames.get(k.cameraId) ?? k.cameraId}</td>
                 <td>{formatDateTime(k.startMs, tz)}</td>
                 <td>{formatTime(k.endMs, tz)}</td>
                 <td>{formatDuration(k.endMs - k.startMs)}</td>
                 <td>
                   {k.reason}
-                  <div class="muted small">🔒 {t('case.hold')}</div>
+                  <div class="muted small hold">{t('case.hold')}</div>
                 </td>
                 <td>{k.addedBy.username}</td>
-                <td class="actions">
+                <td>
+                  <div class="actions">
                   {s.can('playback.view') && <AppLink href={`/cameras/${encodeURIComponent(k.cameraId)}?at=${k.startMs}&zoom=hour`}>{t('case.watch')}</AppLink>}
                   {mayExport && open && exportsAvailable && <ExportForm caseBase={base} clip={k} onQueued={() => setExportsTick((n) => n + 1)} />}
+                  </div>
                 </td>
               </tr>
             ))}
@@ -98,7 +102,7 @@ export function CasePage({ caseId }: { caseId: string }) {
       ) : (
         <ul class="exports" data-testid="exports">
           {exports.data.map((e) => (
-            <ExportRow key={e.id} e={e} mayDownload={mayExport} />
+            <ExportRow key={e.id} e={e} mayDownload={mayExport} cameraName={cameraNames.get(e.cameraId) ?? e.cameraId} />
           ))}
         </ul>
       )}
@@ -154,7 +158,7 @@ function ExportForm({ caseBase, clip, onQueued }: { caseBase: string; clip: Case
   );
 }
 
-function ExportRow({ e, mayDownload }: { e: ExportJob; mayDownload: boolean }) {
+function ExportRow({ e, mayDownload, cameraName }: { e: ExportJob; mayDownload: boolean; cameraName: string }) {
   const { t } = useI18n();
   const s = useSession();
   const tz = s.settings.timeZone;
@@ -163,7 +167,7 @@ function ExportRow({ e, mayDownload }: { e: ExportJob; mayDownload: boolean }) {
   return (
     <li class={`export export-${e.status}`} data-export={e.id} data-status={e.status}>
       <div>
-        <strong>{e.cameraId}</strong> {formatDateTime(r.startMs, tz)} – {formatTime(r.endMs, tz)} · {e.requestedBy.username} · <span class="muted">{e.reason}</span>
+        <strong>{cameraName}</strong> {formatDateTime(r.startMs, tz)} – {formatTime(r.endMs, tz)} · {e.requestedBy.username} · <span class="muted">{e.reason}</span>
       </div>
       {e.status === 'queued' && <div role="status">{t('case.exportQueued')}</div>}
       {e.status === 'running' && (

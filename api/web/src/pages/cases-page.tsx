@@ -7,6 +7,7 @@ import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { formatDateTime } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
+import { indentedSiteName } from '../site-label.ts';
 import { AppLink } from '../components/app-link.tsx';
 import { Empty, ErrorBox, Loading, Notice } from '../components/status.tsx';
 
@@ -114,7 +115,7 @@ function NewCase() {
           <option value="">{t('common.noSite')}</option>
           {(sites.data?.sites ?? []).map((x) => (
             <option key={x.id} value={x.id}>
-              {`${'  '.repeat(x.depth)}${x.name}`}
+              {indentedSiteName(x)}
             </option>
           ))}
         </select>

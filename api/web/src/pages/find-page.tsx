@@ -3,8 +3,9 @@ import type { Camera, Site } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { dateInputValue, parseDateTimeInputs } from '../time-format.ts';
+import { formatDate, parseDateTimeText } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
+import { indentedSiteName } from '../site-label.ts';
 import { Empty, ErrorBox, Loading } from '../components/status.tsx';
 
 /**
@@ -21,13 +22,13 @@ export function FindPage() {
   }, []);
   const [siteId, setSiteId] = useState<string>('');
   const [cameraId, setCameraId] = useState('');
-  const [date, setDate] = useState(dateInputValue(Date.now(), tz));
+  const [date, setDate] = useState(formatDate(Date.now(), tz));
   const [time, setTime] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const data = loaded.data;
   const siteOptions = useMemo(() => {
     if (!data) return [];
-    const opts = data.sites.filter((x) => data.cameras.some((c) => c.site?.id === x.id) || x.cameras > 0).map((x) => ({ id: x.id, label: `${'  '.repeat(x.depth)}${x.name}` }));
+    const opts = data.sites.filter((x) => data.cameras.some((c) => c.site?.id === x.id) || x.cameras > 0).map((x) => ({ id: x.id, label: indentedSiteName(x) }));
     if (data.cameras.some((c) => !c.site)) opts.push({ id: '-', label: t('common.noSite') });
     return opts;
   }, [data, t]);
@@ -37,7 +38,7 @@ export function FindPage() {
     e.preventDefault();
     setMessage(null);
     if (!cameraId) return setMessage(t('find.needCamera'));
-    const ms = parseDateTimeInputs(date, time || '00:00', tz);
+    const ms = time.trim() ? parseDateTimeText(date, time, tz) : null;
     if (ms === null) return setMessage(t('find.invalidTime'));
     if (ms > Date.now()) return setMessage(t('find.future'));
     navigate(`/cameras/${encodeURIComponent(cameraId)}?at=${ms}&zoom=hour`);
@@ -90,10 +91,10 @@ export function FindPage() {
           <fieldset>
             <legend>{t('find.step3')}</legend>
             <label class="inline">
-              {t('common.date')} <input type="date" value={date} onInput={(e) => setDate(e.currentTarget.value)} data-testid="find-date" />
+              {t('common.date')} <input class="date-text" inputMode="numeric" placeholder="dd/mm/yyyy" value={date} onInput={(e) => setDate(e.currentTarget.value)} data-testid="find-date" />
             </label>
             <label class="inline">
-              {t('common.time')} <input type="time" step={1} value={time} onInput={(e) => setTime(e.currentTarget.value)} data-testid="find-time" />
+              {t('common.time')} <input class="time-text" inputMode="numeric" placeholder="HH:mm:ss" value={time} onInput={(e) => setTime(e.currentTarget.value)} data-testid="find-time" />
             </label>
             <p class="muted small">{t('common.timeZone', { zone: tz })}</p>
           </fieldset>

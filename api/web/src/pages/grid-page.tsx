@@ -64,7 +64,7 @@ export function GridPage() {
       {groups.map((g) => (
         <section key={g.key} class="site-group" aria-labelledby={`site-${g.key}`}>
           <h2 id={`site-${g.key}`}>
-            {g.title} <span class="muted small">{t('grid.count', { n: g.cameras.length })}</span>
+            {g.title} <span class="muted small">{g.cameras.length === 1 ? t('grid.countOne') : t('grid.count', { n: g.cameras.length })}</span>
           </h2>
           <ul class="camera-grid">
             {g.cameras.map((c) => (
@@ -75,8 +75,8 @@ export function GridPage() {
                     <div class="tile-name">{c.name}</div>
                     <div class="tile-state">
                       <StateBadge state={cameraState(c)} />
-                      {c.stateSinceMs !== null && <span class="muted small"> {t('common.since', { time: formatDateTime(c.stateSinceMs, tz) })}</span>}
                     </div>
+                    {c.stateSinceMs !== null && <div class="muted small tile-since">{t('common.since', { time: formatDateTime(c.stateSinceMs, tz) })}</div>}
                     <div class="muted small">{c.lastFootageEndMs !== null ? t('grid.lastFootage', { time: formatDateTime(c.lastFootageEndMs, tz) }) : t('grid.noFootage')}</div>
                   </div>
                 </AppLink>

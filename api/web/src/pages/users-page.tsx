@@ -18,13 +18,17 @@ export function UsersPage() {
   const sites = useLoad(async (signal) => (await s.api.get<{ sites: Site[] }>('/api/v1/sites', signal)).sites, []);
   const [notice, setNotice] = useState<string | null>(null);
   if (!s.can('users.manage')) return <Notice kind="warn">{t('users.noPermission')}</Notice>;
+  const done = (msg: string) => {
+    setNotice(msg);
+    users.reload();
+  };
   return (
     <section>
       <div class="page-head">
         <h1>{t('users.title')}</h1>
       </div>
       {notice && <Notice kind="ok">{notice}</Notice>}
-      <NewUser sites={sites.data ?? []} onAdded={(u) => (setNotice(t('users.added', { username: u.username })), users.reload())} />
+      <NewUser sites={sites.data ?? []} onAdded={(u) => done(t('users.added', { username: u.username }))} />
       {users.loading ? (
         <Loading />
       ) : !users.data ? (
@@ -43,7 +47,7 @@ export function UsersPage() {
           </thead>
           <tbody>
             {users.data.map((u) => (
-              <UserRow key={u.id} u={u} sites={sites.data ?? []} me={u.id === s.me.user.id} onChanged={(msg) => (setNotice(msg), users.reload())} />
+              <UserRow key={`${u.id}-${u.updated}`} u={u} sites={sites.data ?? []} me={u.id === s.me.user.id} onChanged={done} />
             ))}
           </tbody>
         </table>
@@ -52,27 +56,32 @@ export function UsersPage() {
   );
 }
 
-function SitesSelect({ sites, value, onChange, label }: { sites: Site[]; value: string[]; onChange(v: string[]): void; label: string }) {
+/** Site scopes as indented checkboxes; none ticked = every site. */
+function SitesPicker({ sites, value, onChange, name }: { sites: Site[]; value: string[]; onChange(v: string[]): void; name: string }) {
   const { t } = useI18n();
   return (
-    <select multiple size={Math.min(4, Math.max(2, sites.length))} aria-label={label} title={t('users.allSites')} onChange={(e) => onChange([...e.currentTarget.selectedOptions].map((o) => o.value))}>
+    <fieldset class="sites-picker">
+      <legend class="small">{t('users.sites')}</legend>
       {sites.map((x) => (
-        <option key={x.id} value={x.id} selected={value.includes(x.id)}>
-          {`${'  '.repeat(x.depth)}${x.name}`}
-        </option>
+        <label key={x.id} class="check" style={{ paddingLeft: `${x.depth * 1.1}em` }}>
+          <input type="checkbox" name={name} value={x.id} checked={value.includes(x.id)} onChange={(e) => onChange(e.currentTarget.checked ? [...value, x.id] : value.filter((v) => v !== x.id))} />
+          {x.name}
+        </label>
       ))}
-    </select>
+      <div class="muted small">{value.length === 0 ? t('users.allSites') : ''}</div>
+    </fieldset>
   );
 }
 
 function UserRow({ u, sites, me, onChanged }: { u: User; sites: Site[]; me: boolean; onChanged(msg: string): void }) {
   const { t } = useI18n();
   const s = useSession();
+  const [editing, setEditing] = useState<'none' | 'role' | 'password'>('none');
   const [role, setRole] = useState<Role>(u.role);
   const [scopes, setScopes] = useState<string[]>(u.sites);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const changed = role !== u.role || scopes.join() !== u.sites.join();
+  const path = `/api/v1/users/${encodeURIComponent(u.id)}`;
   const run = async (f: () => Promise<unknown>, msg: string) => {
     setError(null);
     try {
@@ -82,7 +91,6 @@ function UserRow({ u, sites, me, onChanged }: { u: User; sites: Site[]; me: bool
       setError(e);
     }
   };
-  const path = `/api/v1/users/${encodeURIComponent(u.id)}`;
   const siteNames = (ids: string[]) => (ids.length === 0 ? t('users.allSites') : ids.map((id) => sites.find((x) => x.id === id)?.name ?? id).join(', '));
   return (
     <tr data-user={u.username}>
@@ -91,34 +99,63 @@ function UserRow({ u, sites, me, onChanged }: { u: User; sites: Site[]; me: bool
       </td>
       <td>{u.displayName}</td>
       <td>
-        <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} aria-label={`${t('users.role')} ${u.username}`}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {t(`role.${r}`)}
-            </option>
-          ))}
-        </select>
-      </td>
-      <td>
-        <SitesSelect sites={sites} value={scopes} onChange={setScopes} label={`${t('users.sites')} ${u.username}`} />
-        <div class="muted small">{siteNames(scopes)}</div>
-      </td>
-      <td>{u.disabled ? <span class="badge badge-bad">{t('users.disabled')}</span> : <span class="badge badge-ok">{t('users.active')}</span>}</td>
-      <td class="actions">
-        <button type="button" disabled={!changed} onClick={() => void run(() => s.api.patch(path, { role, sites: scopes }), t('users.saved', { username: u.username }))}>
-          {t('common.save')}
-        </button>
-        {!me && (
-          <button type="button" onClick={() => void run(() => s.api.patch(path, { disabled: !u.disabled }), t('users.saved', { username: u.username }))}>
-            {u.disabled ? t('users.enable') : t('users.disable')}
-          </button>
+        {editing === 'role' ? (
+          <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} aria-label={`${t('users.role')} ${u.username}`} data-testid="user-role">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <span data-testid="user-role-text">{t(`role.${u.role}`)}</span>
         )}
-        <span class="inline-form">
-          <input type="password" autocomplete="new-password" value={password} placeholder={t('users.newPassword')} aria-label={`${t('users.newPassword')} ${u.username}`} onInput={(e) => setPassword(e.currentTarget.value)} />
-          <button type="button" disabled={!password} onClick={() => void run(async () => (await s.api.post(`${path}/password`, { password }), setPassword('')), t('users.passwordSet', { username: u.username }))}>
-            {t('users.resetPassword')}
-          </button>
-        </span>
+      </td>
+      <td>{editing === 'role' ? <SitesPicker sites={sites} value={scopes} onChange={setScopes} name={`sites-${u.id}`} /> : siteNames(u.sites)}</td>
+      <td>{u.disabled ? <span class="badge badge-bad">{t('users.disabled')}</span> : <span class="badge badge-ok">{t('users.active')}</span>}</td>
+      <td>
+        <div class="actions">
+          {editing === 'role' ? (
+            <>
+              <button type="button" class="primary" onClick={() => void run(() => s.api.patch(path, { role, sites: scopes }), t('users.saved', { username: u.username }))}>
+                {t('common.save')}
+              </button>
+              <button type="button" onClick={() => setEditing('none')}>
+                {t('common.cancel')}
+              </button>
+            </>
+          ) : editing === 'password' ? (
+            <form
+              class="inline-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void run(() => s.api.post(`${path}/password`, { password }), t('users.passwordSet', { username: u.username }));
+              }}
+            >
+              <input type="password" autocomplete="new-password" value={password} placeholder={t('users.newPassword')} aria-label={`${t('users.newPassword')} ${u.username}`} onInput={(e) => setPassword(e.currentTarget.value)} />
+              <button type="submit" class="primary" disabled={!password}>
+                {t('users.resetPassword')}
+              </button>
+              <button type="button" onClick={() => setEditing('none')}>
+                {t('common.cancel')}
+              </button>
+            </form>
+          ) : (
+            <>
+              <button type="button" onClick={() => setEditing('role')} data-testid="user-edit">
+                {t('users.edit')}
+              </button>
+              {!me && (
+                <button type="button" onClick={() => void run(() => s.api.patch(path, { disabled: !u.disabled }), t('users.saved', { username: u.username }))}>
+                  {u.disabled ? t('users.enable') : t('users.disable')}
+                </button>
+              )}
+              <button type="button" onClick={() => setEditing('password')}>
+                {t('users.resetPassword')}
+              </button>
+            </>
+          )}
+        </div>
         {error !== null && <ErrorBox error={error} />}
       </td>
     </tr>
@@ -128,6 +165,7 @@ function UserRow({ u, sites, me, onChanged }: { u: User; sites: Site[]; me: bool
 function NewUser({ sites, onAdded }: { sites: Site[]; onAdded(u: User): void }) {
   const { t } = useI18n();
   const s = useSession();
+  const [open, setOpen] = useState(false);
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
@@ -135,15 +173,25 @@ function NewUser({ sites, onAdded }: { sites: Site[]; onAdded(u: User): void }) 
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  if (!open)
+    return (
+      <p>
+        <button type="button" class="primary" onClick={() => setOpen(true)} data-testid="new-user">
+          {t('users.add')}
+        </button>
+      </p>
+    );
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     setBusy(true);
     try {
       const u = await s.api.post<User>('/api/v1/users', { username, displayName, role, sites: scopes, password });
+      setOpen(false);
       setUsername('');
       setDisplayName('');
       setPassword('');
+      setScopes([]);
       onAdded(u);
     } catch (err) {
       setError(err);
@@ -153,36 +201,40 @@ function NewUser({ sites, onAdded }: { sites: Site[]; onAdded(u: User): void }) 
   };
   return (
     <form class="card form-grid" onSubmit={submit} aria-label={t('users.add')}>
-      <label>
-        {t('users.username')}
-        <input value={username} onInput={(e) => setUsername(e.currentTarget.value)} autocomplete="off" data-testid="new-user-username" />
-      </label>
-      <label>
-        {t('users.displayName')}
-        <input value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} data-testid="new-user-name" />
-      </label>
-      <label>
-        {t('users.role')}
-        <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} data-testid="new-user-role">
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {t(`role.${r}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        {t('users.sites')}
-        <SitesSelect sites={sites} value={scopes} onChange={setScopes} label={t('users.sites')} />
-      </label>
-      <label>
-        {t('users.password')}
-        <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="new-user-password" />
-      </label>
+      <div>
+        <label>
+          {t('users.username')}
+          <input value={username} onInput={(e) => setUsername(e.currentTarget.value)} autocomplete="off" data-testid="new-user-username" />
+        </label>
+        <label>
+          {t('users.displayName')}
+          <input value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} data-testid="new-user-name" />
+        </label>
+      </div>
+      <div>
+        <label>
+          {t('users.role')}
+          <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} data-testid="new-user-role">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('users.password')}
+          <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="new-user-password" />
+        </label>
+      </div>
+      <SitesPicker sites={sites} value={scopes} onChange={setScopes} name="new-user-sites" />
       <div class="wide">
         {error !== null && <ErrorBox error={error} />}
         <button type="submit" class="primary" disabled={busy} data-testid="new-user-submit">
           {t('users.add')}
+        </button>{' '}
+        <button type="button" onClick={() => setOpen(false)}>
+          {t('common.cancel')}
         </button>
       </div>
     </form>
