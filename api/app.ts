@@ -11,6 +11,7 @@ import { registerRoutes } from './route-registry.ts';
 import { apiRoutes } from './route-list.ts';
 import type { ApiRouteDef } from './route-def.ts';
 import { registerWebStatic } from './web-static.ts';
+import { nulGuard } from './nul-guard.ts';
 
 /**
  * The Vigil HTTP API: an OpenAPIHono app with every route from the route table under
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps, extraRoutes: (ctx: AppContext) => ApiRo
       },
     }),
   );
+  app.use('/api/*', nulGuard());
   app.onError(onError(deps.logger));
   app.notFound(notFound);
 

@@ -91,6 +91,17 @@ describe('problem+json answers', () => {
     expect((await problemOf(big)).detail).toContain('256 KiB');
   });
 
+  it('refuses NUL characters in bodies and query strings the same on every database', async () => {
+    const body = await h.fetch('/api/v1/auth/login', { method: 'POST', json: { username: 'a\u0000b', password: 'whatever-long' } });
+    expect(body.status).toBe(400);
+    expect((await problemOf(body)).detail).toContain('NUL character');
+    const query = await h.fetch('/api/v1/test/query?n=1%00');
+    expect(query.status).toBe(400);
+    expect((await problemOf(query)).detail).toContain('NUL character');
+    const fine = await h.fetch('/api/v1/test/query?n=3');
+    expect(fine.status).toBe(200);
+  });
+
   it('answers unknown routes and wrong methods with a 404 problem', async () => {
     for (const [method, path] of [['GET', '/api/v1/nothing-here'], ['DELETE', '/api/v1/cameras'], ['GET', '/']] as const) {
       const res = await h.fetch(path, { method });
