@@ -6,7 +6,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { createObjectStore } from '../src/store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
 import type { Registry } from 'prom-client';
-import { createNotifier, startDailyReport, startOpsServer, watchRetentionMetrics } from './ops-services.ts';
+import { closeNotifier, createNotifier, startDailyReport, startOpsServer, watchRetentionMetrics } from './ops-services.ts';
 
 /** Runs the recorder role until SIGINT/SIGTERM (simulated cameras: bin/simulated-cameras.ts). */
 /**
@@ -16,7 +16,11 @@ import { createNotifier, startDailyReport, startOpsServer, watchRetentionMetrics
 export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger; retentionRegistry?: Registry }): Promise<void> {
   const config = o.config;
   const store = createObjectStore(config);
-  await store.ping();
+  // A store that does not answer at start-up must not stop recording: footage waits in the
+  // spool (up to its quota) and the uploader retries; the error says what to fix.
+  await store.ping().catch((e: unknown) => {
+    o.log.error({ err: (e as Error).message }, 'the object store does not answer; recording into the spool until it does (check storage settings and that the store is up)');
+  });
   const db = await openDatabase(config.database);
   const registry = createMetricsRegistry({ defaultLabels: { role: 'recorder' } });
   const notifier = createNotifier(config, { clock: systemClock, log: o.log, registry });
@@ -46,7 +50,6 @@ export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger; 
   stopWatch?.();
   await recorder.stop({ afterGroupSignal: true });
   // Up to 2 s for the last notices (a camera stopping is not one); then undelivered ones are logged.
-  if (notifier) await Promise.race([notifier.idle(), new Promise((r) => setTimeout(r, 2_000))]);
-  notifier?.close();
+  await closeNotifier(notifier);
   await db.destroy();
 }

@@ -30,7 +30,7 @@ export function decodeShifts(parts: readonly TimelinePart[]): TrackShifts[] {
 
 /** The same, one part at a time (a stream learns the parts as it goes). */
 export class ClipTimeline {
-  private readonly ends = new Map<number, { endTicks: number; timescale: number }>();
+  private readonly ends = new Map<number, { endTicks: number; timescale: number; presentationEndTicks?: number }>();
   private count = 0;
 
   next(part: TimelinePart): TrackShifts {
@@ -44,18 +44,38 @@ export class ClipTimeline {
     } else {
       const latestEnd = latest([...this.ends.values()]);
       const allContinue = part.continuesPrevious && tracks.every((t) => this.ends.has(t.trackId));
-      for (const t of tracks) {
-        if (allContinue) {
-          shifts.set(t.trackId, this.ends.get(t.trackId)!.endTicks - t.firstTicks);
-        } else {
-          // Start the part's earliest track at the latest end so far, keep the others' offsets.
-          const base = latestEnd ? rescaleCeil(latestEnd.endTicks, latestEnd.timescale, t.timescale) : 0;
-          shifts.set(t.trackId, base - rescaleFloor(origin.firstTicks, origin.timescale, t.timescale));
-        }
+      if (allContinue) {
+        for (const t of tracks) shifts.set(t.trackId, this.ends.get(t.trackId)!.endTicks - t.firstTicks);
+      } else {
+        // Start the part's earliest track at the latest end so far, keep the others' offsets;
+        // later still if a track would otherwise be shown before the previous part's frames
+        // finish showing (B-frames: presentation runs ahead of decode; a new run's first GOP
+        // may have no composition offset at all).
+        const base = latestEnd ? this.gapBase(latestEnd, tracks, origin) : { ticks: 0, timescale: origin.timescale };
+        for (const t of tracks) shifts.set(t.trackId, rescaleCeil(base.ticks, base.timescale, t.timescale) - rescaleFloor(origin.firstTicks, origin.timescale, t.timescale));
       }
     }
-    for (const t of tracks) this.ends.set(t.trackId, { endTicks: t.endTicks + shifts.get(t.trackId)!, timescale: t.timescale });
+    for (const t of tracks) {
+      const shift = shifts.get(t.trackId)!;
+      const presentationEndTicks = t.presentationEndTicks === undefined ? undefined : t.presentationEndTicks + shift;
+      this.ends.set(t.trackId, { endTicks: t.endTicks + shift, timescale: t.timescale, ...(presentationEndTicks === undefined ? {} : { presentationEndTicks }) });
+    }
     return shifts;
+  }
+
+  /** Where the origin track of a part after a gap starts, in the latest end's timescale. */
+  private gapBase(latestEnd: { endTicks: number; timescale: number }, tracks: readonly TrackSpan[], origin: TrackSpan): { ticks: number; timescale: number } {
+    const ts = latestEnd.timescale;
+    let ticks = latestEnd.endTicks;
+    for (const t of tracks) {
+      const prev = this.ends.get(t.trackId);
+      if (prev?.presentationEndTicks === undefined || t.firstPresentationTicks === undefined) continue;
+      // Shifted first presentation ≥ previous presentation end, for this track:
+      // base(t) − origin(t) + firstPresentation ≥ prevPresentationEnd.
+      const needInT = prev.presentationEndTicks - t.firstPresentationTicks + rescaleFloor(origin.firstTicks, origin.timescale, t.timescale);
+      ticks = Math.max(ticks, rescaleCeil(needInT, t.timescale, ts));
+    }
+    return { ticks, timescale: ts };
   }
 }
 

@@ -1,7 +1,7 @@
 import { scanTopLevelBoxes } from '../mp4-boxes.ts';
 import { damaged } from './box-tree.ts';
 import type { InitInfo, TrackDefaults } from './init-info.ts';
-import { isSyncSample, parseMoof, trafDurationTicks, type MoofInfo } from './moof-info.ts';
+import { isSyncSample, parseMoof, trafDurationTicks, type MoofInfo, type TrafInfo } from './moof-info.ts';
 
 /**
  * The fragments of a fragmented MP4: each `moof` with the boxes after it up to the next
@@ -14,6 +14,10 @@ export interface FragmentTrack {
   decodeTimeTicks: number;
   durationTicks: number;
   sampleCount: number;
+  /** Earliest presentation time of the track's samples (decode time + composition offset). */
+  firstPresentationTicks?: number;
+  /** Latest presentation end (decode time + composition offset + duration) of its samples. */
+  presentationEndTicks?: number;
 }
 
 export interface Fragment {
@@ -71,12 +75,31 @@ export function listFragments(buf: Buffer, init: InitInfo, fromOffset = init.ini
   return { fragments, endOffset };
 }
 
+/**
+ * Where a traf's samples are shown: with B-frames presentation runs ahead of decode by the
+ * composition offsets, so the last frame shown can end after the decode end. A clip joining
+ * two recording runs needs it (src/clip/clip-timeline.ts).
+ */
+function presentationSpan(t: TrafInfo): { firstPresentationTicks?: number; presentationEndTicks?: number } {
+  let dts = t.decodeTime!.value;
+  let first = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const r of t.truns) {
+    for (const smp of r.samples) {
+      first = Math.min(first, dts + smp.compositionOffsetTicks);
+      end = Math.max(end, dts + smp.compositionOffsetTicks + smp.durationTicks);
+      dts += smp.durationTicks;
+    }
+  }
+  return Number.isFinite(first) ? { firstPresentationTicks: first, presentationEndTicks: end } : {};
+}
+
 /** A fragment from its parsed moof and its byte range [startOffset, endOffset). */
 export function describeFragment(init: InitInfo, moof: MoofInfo, startOffset: number, endOffset: number): Fragment {
   const video = init.tracks.find((t) => t.handler === 'vide');
   const tracks = moof.trafs.map((t) => {
     if (!t.decodeTime) throw damaged(`fragment ${moof.sequenceNumber} (byte ${startOffset}) has no tfdt for track ${t.trackId}`);
-    return { trackId: t.trackId, decodeTimeTicks: t.decodeTime.value, durationTicks: trafDurationTicks(t), sampleCount: t.truns.reduce((n, r) => n + r.sampleCount, 0) };
+    return { trackId: t.trackId, decodeTimeTicks: t.decodeTime.value, durationTicks: trafDurationTicks(t), sampleCount: t.truns.reduce((n, r) => n + r.sampleCount, 0), ...presentationSpan(t) };
   });
   const vtraf = video ? moof.trafs.find((t) => t.trackId === video.trackId) : undefined;
   const first = vtraf?.truns.find((r) => r.sampleCount > 0)?.samples[0];

@@ -13,6 +13,9 @@ export interface TrackSpan {
   firstTicks: number;
   /** Decode time just after its last sample (first + sum of durations). */
   endTicks: number;
+  /** Earliest presentation time and latest presentation end, when the samples were read. */
+  firstPresentationTicks?: number;
+  presentationEndTicks?: number;
 }
 
 export interface MediaTiming {
@@ -25,13 +28,20 @@ export function timingOfFragments(init: InitInfo, fragments: readonly Fragment[]
   for (const t of init.tracks) {
     let first: number | null = null;
     let end: number | null = null;
+    let firstPres = Number.POSITIVE_INFINITY;
+    let presEnd = Number.NEGATIVE_INFINITY;
     for (const f of fragments) {
       const ft = f.tracks.find((x) => x.trackId === t.trackId);
       if (!ft || ft.sampleCount === 0) continue;
       if (first === null) first = ft.decodeTimeTicks;
       end = ft.decodeTimeTicks + ft.durationTicks;
+      if (ft.firstPresentationTicks !== undefined) firstPres = Math.min(firstPres, ft.firstPresentationTicks);
+      if (ft.presentationEndTicks !== undefined) presEnd = Math.max(presEnd, ft.presentationEndTicks);
     }
-    if (first !== null && end !== null) tracks.push({ trackId: t.trackId, timescale: t.timescale, firstTicks: first, endTicks: end });
+    if (first !== null && end !== null) {
+      const pres = Number.isFinite(firstPres) && Number.isFinite(presEnd) ? { firstPresentationTicks: firstPres, presentationEndTicks: presEnd } : {};
+      tracks.push({ trackId: t.trackId, timescale: t.timescale, firstTicks: first, endTicks: end, ...pres });
+    }
   }
   return { tracks };
 }

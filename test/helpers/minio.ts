@@ -59,6 +59,13 @@ export async function startMinio(opts: { buckets?: string[] } = {}): Promise<Min
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     );
+    // "ready" can come a moment before the S3 API stops answering 503 (server still
+    // initialising, seen on a loaded machine): wait until a signed request succeeds.
+    const probe = new Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey, secretKey });
+    await waitFor('MinIO to answer S3 requests', async () => {
+      if (proc.exitCode !== null) throw new Error(`minio exited with ${proc.exitCode}: ${output.slice(-500)}`);
+      return (await probe.listBuckets().then(() => true).catch(() => false)) || undefined;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
   };
 
   const stop = async ({ hard = false } = {}) => {

@@ -91,6 +91,22 @@ describe('decode-time shifts of clip parts', () => {
     expect(shifts.map((m) => [...m.entries()])).toEqual(want);
   });
 
+  it('after a gap, a B-frame track is not shown before the previous part has finished showing', () => {
+    // Part 1: video decodes over [0, 51200) but, with B-frames, shows until 51200 + 1024.
+    // Part 2 (a new run): its first GOP has no composition offset (ffmpeg's first GOP of a session).
+    const withPres = (trackId: number, ts: number, first: number, end: number, firstPres: number, presEnd: number) => ({ ...span(trackId, ts, first, end), firstPresentationTicks: firstPres, presentationEndTicks: presEnd });
+    const shifts = decodeShifts([
+      part(false, withPres(1, 12800, 0, 51200, 1024, 52224), withPres(2, 16000, 0, 64000, 0, 64000)),
+      part(false, withPres(1, 12800, 0, 51200, 0, 51200), withPres(2, 16000, 0, 64000, 0, 64000)),
+    ]);
+    const v = shifts[1]!.get(1)!;
+    const a = shifts[1]!.get(2)!;
+    expect(0 + v).toBeGreaterThanOrEqual(52224); // first shown frame of part 2 after the last of part 1
+    expect(a).toBe(Math.ceil((v * 16000) / 12800)); // audio starts with it
+    // Without presentation facts the join is the plain latest decode end.
+    expect(decodeShifts([part(false, span(1, 12800, 0, 51200)), part(false, span(1, 12800, 0, 51200))])[1]!.get(1)).toBe(51200);
+  });
+
   it('never lets a track go back in time, whatever the parts', () => {
     let seed = 7;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
