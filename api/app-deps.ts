@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ObjectStore } from '../src/store/object-store.ts';
 import type { Registry } from 'prom-client';
 import type { AuditSink } from '../src/audit/audit-types.ts';
 import type { ClipRequest, PreparedClip } from '../src/clip/clip-types.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   audit: AuditSink;
   media?: MediaServices;
   evidence?: EvidenceServices;
+  /** The object store, for the readiness check (/api/v1/readyz). */
+  store?: Pick<ObjectStore, 'ping'>;
 }
 
 /**

@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   'cases.edit',
   'exports.create',
   'metrics.view',
+  'reports.view',
   'audit.view',
   'users.manage',
 ] as const;
@@ -29,12 +30,12 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 export { USER_ROLES, type UserRole };
 
-const VIEWER: readonly Permission[] = ['account', 'sites.view', 'cameras.view', 'timeline.view', 'live.view', 'playback.view', 'thumbnails.view'];
+const VIEWER: readonly Permission[] = ['account', 'sites.view', 'cameras.view', 'timeline.view', 'live.view', 'playback.view', 'thumbnails.view', 'reports.view'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<UserRole, readonly Permission[]>> = {
   viewer: VIEWER,
   investigator: [...VIEWER, 'clips.create', 'cases.view', 'cases.edit', 'exports.create'],
-  ops: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'events.view', 'metrics.view'],
+  ops: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'events.view', 'metrics.view', 'reports.view'],
   admin: PERMISSIONS,
 };
 
@@ -61,6 +62,7 @@ export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'cases.edit': 'create or change complaint cases',
   'exports.create': 'export evidence',
   'metrics.view': 'read service metrics',
+  'reports.view': 'read uptime reports',
   'audit.view': 'read the audit log',
   'users.manage': 'manage user accounts',
 };

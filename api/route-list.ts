@@ -7,6 +7,7 @@ import { caseRoutes } from './routes/case-routes.ts';
 import { clipRoutes } from './routes/clip-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
 import { metricsRoutes } from './routes/metrics-routes.ts';
+import { opsRoutes } from './routes/ops-routes.ts';
 import { playbackRoutes } from './routes/playback-routes.ts';
 import { siteRoutes } from './routes/site-routes.ts';
 import { thumbnailRoutes } from './routes/thumbnail-routes.ts';
@@ -29,6 +30,7 @@ export function apiRoutes(ctx: AppContext): ApiRouteDef[] {
     ...siteRoutes(ctx),
     ...cameraRoutes(ctx),
     ...metricsRoutes(ctx),
+    ...opsRoutes(ctx, { db: ctx.deps.db, ...(ctx.deps.store ? { store: ctx.deps.store } : {}), ffmpegPath: ctx.deps.config.recorder.ffmpegPath }),
     ...(media ? [...clipRoutes(ctx, media), ...playbackRoutes(ctx, media), ...thumbnailRoutes(ctx, media)] : []),
     ...(evidence ? [...caseRoutes(ctx, evidence), ...exportRoutes(ctx, evidence), ...auditRoutes(ctx, evidence)] : []),
   ];

@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { ResolvedConfig } from '../src/config/load.ts';
 import type { Logger } from '../src/logger.ts';
@@ -9,6 +10,7 @@ import { AuditLog } from '../src/audit/audit-log.ts';
 import { VigilError } from '../src/errors.ts';
 import { createObjectStore } from '../src/store/object-store.ts';
 import { createApp } from '../api/app.ts';
+import { httpProblem, PROBLEM_CONTENT_TYPE } from '../api/problem.ts';
 import { buildFootageServices } from './footage-services.ts';
 
 /**
@@ -32,7 +34,7 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
   // The API starts without the store (logins, cases and timelines need only the index); footage answers 503 until it is back.
   store.ping().catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'the object store does not answer; footage requests will fail until it does'));
   const footage = buildFootageServices({ config: o.config, db, store, clock, audit, log: o.log });
-  const { app } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit, media: footage.media, evidence: footage.evidence });
+  const { app } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit, media: footage.media, evidence: footage.evidence, store });
   try {
     await footage.start();
   } catch (e) {
@@ -40,6 +42,7 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
     throw e;
   }
   const server = serve({ fetch: app.fetch, hostname: o.config.http.host, port: o.config.http.port });
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -65,6 +68,22 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
       await db.destroy();
     },
   };
+}
+
+/**
+ * Requests Node's HTTP parser refuses before the app sees them (a request line or headers over
+ * 16 KiB, malformed HTTP) get a problem+json like every other refusal, not a bare status line
+ * (found by the chaos suite's hostile input).
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const detail = status === 431 ? 'the request line or headers are larger than 16 KiB; shorten the query string' : status === 408 ? 'the request did not arrive in time' : 'the request is not valid HTTP';
+  const body = JSON.stringify(httpProblem(status, detail, '', 'none'));
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export async function runApiRole(o: { config: ResolvedConfig; log: Logger }): Promise<void> {

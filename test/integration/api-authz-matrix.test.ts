@@ -123,6 +123,10 @@ const ENTRIES: Record<string, Entry> = {
   'GET /api/v1/cameras/{id}/timeline': { roles: ALL, ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/timeline${DAY}` }) },
   'GET /api/v1/cameras/{id}/events': { roles: ['ops', 'admin'], ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/events${DAY}` }) },
   'GET /api/v1/metrics': { roles: ['ops', 'admin'], ok: 200, request: async () => ({ path: '/api/v1/metrics' }) },
+  'GET /api/v1/healthz': { roles: 'public', ok: 200, request: async () => ({ path: '/api/v1/healthz' }) },
+  'GET /api/v1/readyz': { roles: 'public', ok: 200, request: async () => ({ path: '/api/v1/readyz' }) },
+  // The report's site is a query parameter: a caller of another district is refused (403).
+  'GET /api/v1/reports/uptime': { roles: ALL, ok: 200, out: 403, request: async () => ({ path: '/api/v1/reports/uptime?from=2026-03-03&site=district-1' }) },
   'GET /api/v1/cameras/{id}/clip': { roles: CASE_WORKERS, ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/clip${CLIP}` }) },
   'GET /api/v1/cameras/{id}/playback.m3u8': { roles: FOOTAGE_VIEWERS, ok: 200, out: 404, request: async () => ({ path: `/api/v1/cameras/${CAMERA}/playback.m3u8${CLIP}` }) },
   'GET /api/v1/cameras/{id}/playback/segments/{segment}': {

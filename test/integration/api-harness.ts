@@ -95,7 +95,7 @@ export async function startApiHarness(o: { config?: Record<string, unknown>; ext
   const store = o.store ?? createObjectStore(config);
   const footage = buildFootageServices({ config, db, store, clock, audit, log: logger });
   await footage.start();
-  const api = createApp({ config, db, clock, logger, metrics: createMetricsRegistry({ defaultMetrics: false }), audit, media: footage.media, evidence: footage.evidence }, o.extraRoutes);
+  const api = createApp({ config, db, clock, logger, metrics: createMetricsRegistry({ defaultMetrics: false }), audit, media: footage.media, evidence: footage.evidence, store }, o.extraRoutes);
   const server = serve({ fetch: api.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
