@@ -10,6 +10,9 @@ import { AuditLog } from '../src/audit/audit-log.ts';
 import { VigilError } from '../src/errors.ts';
 import { createObjectStore } from '../src/store/object-store.ts';
 import { createApp } from '../api/app.ts';
+import type { LiveSource } from '../api/live/live-source.ts';
+import { liveSourceFor, wireLive } from './live-wiring.ts';
+import type { Server } from 'node:http';
 import { httpProblem, PROBLEM_CONTENT_TYPE } from '../api/problem.ts';
 import { buildFootageServices } from './footage-services.ts';
 
@@ -25,7 +28,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?: Clock }): Promise<RunningApi> {
+export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?: Clock; liveSource?: LiveSource | null }): Promise<RunningApi> {
   const clock = o.clock ?? systemClock;
   const db = await openDatabase(o.config.database);
   const metrics = createMetricsRegistry({ defaultLabels: { role: 'api' } });
@@ -34,7 +37,7 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
   // The API starts without the store (logins, cases and timelines need only the index); footage answers 503 until it is back.
   store.ping().catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'the object store does not answer; footage requests will fail until it does'));
   const footage = buildFootageServices({ config: o.config, db, store, clock, audit, log: o.log });
-  const { app } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit, media: footage.media, evidence: footage.evidence, store });
+  const { app, ctx } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit, media: footage.media, evidence: footage.evidence, store });
   try {
     await footage.start();
   } catch (e) {
@@ -52,6 +55,10 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
     const why = e.code === 'EADDRINUSE' ? 'the port is already in use' : e.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : e.message;
     throw new VigilError('config_invalid', `the API cannot listen on ${o.config.http.host}:${o.config.http.port}: ${why}`, { hint: 'Change http.host / http.port (or VIGIL_HTTP_PORT).' });
   });
+  // Live view: the recorder's hub in this process, or the recorder's live endpoint.
+  const liveSource = liveSourceFor(o.config, o.liveSource ?? null, o.log);
+  const live = liveSource ? wireLive({ app, ctx, server: server as Server, source: liveSource, config: o.config, audit, clock, log: o.log, registry: metrics }) : null;
+  if (!liveSource && o.config.live.enabled) o.log.info('live view is off in this API: no recorder in this process and no live.recorderUrl');
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
@@ -59,6 +66,7 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
   return {
     url,
     async close() {
+      await live?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open until they time out.

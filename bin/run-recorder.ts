@@ -5,15 +5,34 @@ import { createMetricsRegistry } from '../src/metrics.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createObjectStore } from '../src/store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
+import { startLiveEndpointFromConfig } from '../recorder/live/live-endpoint.ts';
 import type { Registry } from 'prom-client';
+import { hostname } from 'node:os';
+import { defaultNodeId } from '../src/leases/node-id.ts';
 import { closeNotifier, createNotifier, startDailyReport, startOpsServer, watchRetentionMetrics } from './ops-services.ts';
 
-/** Runs the recorder role until SIGINT/SIGTERM (simulated cameras: bin/simulated-cameras.ts). */
 /**
- * With `retentionRegistry` (the all-in-one `vigil`), retention's series are served beside the
- * recorder's, its runs become notices and the daily report is scheduled here.
+ * The recorder role (simulated cameras: bin/simulated-cameras.ts). With `retentionRegistry`
+ * (the all-in-one `vigil`), retention's series are served beside the recorder's, its runs
+ * become notices and the daily report is scheduled here. startRecorderRole() returns once it
+ * records (the all-in-one process gives its live hub to the API); runRecorderRole() records
+ * until SIGINT/SIGTERM.
  */
+export interface RunningRecorder {
+  recorder: Recorder;
+  close(): Promise<void>;
+}
+
 export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger; retentionRegistry?: Registry }): Promise<void> {
+  const running = await startRecorderRole(o);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.close();
+}
+
+export async function startRecorderRole(o: { config: ResolvedConfig; log: Logger; retentionRegistry?: Registry }): Promise<RunningRecorder> {
   const config = o.config;
   const store = createObjectStore(config);
   // A store that does not answer at start-up must not stop recording: footage waits in the
@@ -24,7 +43,12 @@ export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger; 
   const db = await openDatabase(config.database);
   const registry = createMetricsRegistry({ defaultLabels: { role: 'recorder' } });
   const notifier = createNotifier(config, { clock: systemClock, log: o.log, registry });
-  const recorder = new Recorder({ config, clock: systemClock, log: o.log, registry, store, db, ...(notifier ? { notify: notifier.handle } : {}) });
+  // On PostgreSQL many recorders may share the index: each records the cameras it holds a lease on.
+  const leases = config.database.driver === 'postgres'
+    ? { nodeId: config.recorder.nodeId ?? defaultNodeId(hostname(), config.dataDir), sites: config.recorder.sites ?? null, ttlMs: config.recorder.leaseTtlMs, renewMs: config.recorder.leaseRenewMs }
+    : undefined;
+  if (leases) o.log.info({ nodeId: leases.nodeId, leaseTtlMs: leases.ttlMs }, 'recorder node: recording the cameras it holds a lease on (PostgreSQL)');
+  const recorder = new Recorder({ config, clock: systemClock, log: o.log, registry, store, db, ...(notifier ? { notify: notifier.handle } : {}), ...(leases ? { leases } : {}) });
   await recorder.start();
   const retentionRegistry = o.retentionRegistry;
   const stopWatch = retentionRegistry && notifier
@@ -40,16 +64,20 @@ export async function runRecorderRole(o: { config: ResolvedConfig; log: Logger; 
     { cameras: config.cameras.length, spool: config.recorder.spoolDir, storage: config.storage.driver === 'fs' ? config.storage.fsRoot : config.storage.minio?.endPoint, database: config.database.sqlitePath },
     'recorder running; segments appear under the storage folder every segment period (Ctrl-C to stop)',
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  o.log.info('stopping: finalising segments and draining uploads');
-  await server?.close();
-  await daily?.stop();
-  stopWatch?.();
-  await recorder.stop({ afterGroupSignal: true });
-  // Up to 2 s for the last notices (a camera stopping is not one); then undelivered ones are logged.
-  await closeNotifier(notifier);
-  await db.destroy();
+  // Live view from another process (a separate `vigil api`) through the recorder's endpoint.
+  const liveEndpoint = await startLiveEndpointFromConfig(config.live, recorder.live, o.log);
+  return {
+    recorder,
+    async close() {
+      o.log.info('stopping: finalising segments and draining uploads');
+      await liveEndpoint?.close();
+      await server?.close();
+      await daily?.stop();
+      stopWatch?.();
+      await recorder.stop({ afterGroupSignal: true });
+      // Up to 2 s for the last notices (a camera stopping is not one); then undelivered ones are logged.
+      await closeNotifier(notifier);
+      await db.destroy();
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { systemClock } from '../src/clock.ts';
 import { redactText } from '../src/redact.ts';
 import { discoverCameras } from '../recorder/discover.ts';
 import { onboardOnvif } from '../recorder/onboarding.ts';
-import { runRecorderRole } from './run-recorder.ts';
+import { runRecorderRole, startRecorderRole } from './run-recorder.ts';
 import { withSimulatedCameras } from './simulated-cameras.ts';
 import { reindexCommand } from './reindex-command.ts';
 import { migrateCommand } from './migrate-command.ts';
@@ -141,15 +141,26 @@ async function main(argv: string[]): Promise<number> {
       }
       const { config, sim } = await withSimulatedCameras(cfg, simulate, log);
       try {
-        const api = command === 'run' ? await startApi({ config, log }) : null;
-        const retentionRegistry = createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } });
-        const retention = command === 'run' ? await startRetentionRole({ config, clock: systemClock, log, registry: retentionRegistry }) : null;
-        try {
-          await runRecorderRole({ config, log, ...(retention ? { retentionRegistry } : {}) });
-        } finally {
-          await retention?.close();
-          await api?.close();
+        if (command === 'recorder') {
+          await runRecorderRole({ config, log });
+          return 0;
         }
+        // All roles in one process: the recorder first, so the API serves its live hub directly.
+        const retentionRegistry = createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } });
+        const retention = await startRetentionRole({ config, clock: systemClock, log, registry: retentionRegistry });
+        const recorder = await startRecorderRole({ config, log, retentionRegistry });
+        const api = await startApi({ config, log, liveSource: recorder.recorder.live }).catch(async (e: unknown) => {
+          await recorder.close();
+          await retention.close();
+          throw e;
+        });
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await api.close();
+        await recorder.close();
+        await retention.close();
       } finally {
         await sim?.stop();
       }

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -56,6 +57,24 @@ describe('quick start: vigil --simulate', () => {
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const cams = (await (await fetch(`http://127.0.0.1:${port}/api/v1/cameras`, { headers: { cookie } })).json()) as { cameras: Array<{ id: string }> };
     expect(cams.cameras.map((c) => c.id).sort()).toEqual(['cam-1', 'cam-2']);
+    // Live view of the same process: the API serves the recorder's own stream (no second camera session).
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/cameras/cam-1/live`, { headers: { cookie, origin: `http://127.0.0.1:${port}` } });
+    const firstMessages = await new Promise<{ text: string[]; binary: number }>((resolve, reject) => {
+      const got = { text: [] as string[], binary: 0 };
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) got.binary++;
+        else got.text.push(String(data));
+        if (got.binary >= 2) resolve(got);
+      });
+      ws.once('error', reject);
+      setTimeout(() => reject(new Error(`no live media within 20 s: ${JSON.stringify(got)}`)), 20_000).unref();
+    });
+    ws.close();
+    expect(firstMessages.text.some((t) => t.includes('"stream"'))).toBe(true);
+    const snap = await fetch(`http://127.0.0.1:${port}/api/v1/cameras/cam-1/live/snapshot.jpg?width=320`, { headers: { cookie } });
+    expect(snap.status).toBe(200);
+    expect(snap.headers.get('content-type')).toBe('image/jpeg');
+    expect((await snap.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
