@@ -73,8 +73,10 @@ export async function prepareClip(deps: ClipDeps, req: ClipRequest): Promise<Pre
   const endMap = lastMap ?? firstMap;
   const endTimes = lastMap ? fragmentWallTimes(inits[inits.length - 1]!, lastMap.fragments, last.startMs) : firstTimes;
   const endIdx = endFragmentIndex(endTimes, req.endMs, single ? startIdx : 0);
-  const actualStartMs = firstTimes[startIdx]!.startMs;
-  const actualEndMs = endTimes[endIdx]!.endMs;
+  // Fragment wall times come from media time and may pass the indexed segment bounds by a
+  // millisecond (rounding); the index is the authority on wall time, so stay inside it.
+  const actualStartMs = Math.max(firstTimes[startIdx]!.startMs, first.startMs);
+  const actualEndMs = Math.min(endTimes[endIdx]!.endMs, last.startMs + last.durationMs);
   const info: ClipInfo = {
     cameraId: req.cameraId,
     askedStartMs: req.startMs,

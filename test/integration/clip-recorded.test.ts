@@ -103,6 +103,9 @@ describe('clips from real recordings', () => {
     const clip = await prepareClip(deps, { cameraId: 'bf', startMs, endMs });
     expect(clip.info.segments.length).toBe(firstRun.length);
     expect(clip.info.gaps).toEqual([]);
+    // The actual range stays inside the indexed segments (evidence manifests check it).
+    expect(clip.info.actualStartMs).toBeGreaterThanOrEqual(firstRun[0]!.startMs);
+    expect(clip.info.actualEndMs).toBeLessThanOrEqual(endOf(firstRun[firstRun.length - 1]!));
     const { file } = await save(clip, 'joins');
     expect(Math.abs((await durationSec(file)) - (endMs - startMs) / 1000)).toBeLessThanOrEqual(2);
     expect(await decodeErrors(file)).toBe('');
