@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps, extraRoutes: (ctx: AppContext) => ApiRo
   const routes = [...apiRoutes(ctx), ...extraRoutes(ctx)];
   registerRoutes(app, routes, ctx);
   // The web UI at / (api/web/), after the API routes so it never shadows one.
-  registerWebStatic(app, { timeZone: deps.config.timeZone });
+  registerWebStatic(app, { timeZone: deps.config.timeZone, live: deps.config.live.enabled });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
     type: 'apiKey',

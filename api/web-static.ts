@@ -19,7 +19,7 @@ import { SESSION_COOKIE } from './auth/authenticator.ts';
  * - `/api/*` is never answered here (unknown API paths stay problem+json 404s).
  *
  * index.html carries the settings the page needs before its first API call (office time zone,
- * Grafana address, whether a session cookie came with the request, so a first visit does not
+ * Grafana address, whether live is switched on, whether a session cookie came with the request, so a first visit does not
  * start with a 401) in <meta name="vigil-settings">, and a Content-Security-Policy allowing
  * only this origin (plus blob: for MSE/hls.js media and hls.js's worker). Text assets are
  * gzipped once, in memory. When the UI was not built, pages answer 503 saying how to build it.
@@ -27,6 +27,8 @@ import { SESSION_COOKIE } from './auth/authenticator.ts';
 export interface WebStaticOptions {
   timeZone: string;
   grafanaUrl?: string | undefined;
+  /** Live view and snapshots are switched on (config live.enabled); false: the UI does not offer them. */
+  live?: boolean;
   /** Default: api/web/dist next to this file. */
   distDir?: string;
 }
@@ -145,7 +147,7 @@ export function registerWebStatic(app: Hono<AppEnv>, o: WebStaticOptions): void 
       const text = 'Giao diện web của Vigil chưa được dựng: chạy "npm run build:web" (hoặc "bash ops/setup.sh") rồi tải lại trang.\n' + 'The Vigil web UI is not built: run "npm run build:web" (or "bash ops/setup.sh"), then reload.\n';
       return c.body(text, 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
     }
-    const settings = { timeZone: o.timeZone, ...(o.grafanaUrl ? { grafanaUrl: o.grafanaUrl } : {}), session: getCookie(c, SESSION_COOKIE) !== undefined };
+    const settings = { timeZone: o.timeZone, ...(o.grafanaUrl ? { grafanaUrl: o.grafanaUrl } : {}), live: o.live !== false, session: getCookie(c, SESSION_COOKIE) !== undefined };
     const key = `${index.etag}|${JSON.stringify(settings)}`;
     let filled = pages.get(key);
     if (!filled) {

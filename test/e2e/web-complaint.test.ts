@@ -40,7 +40,12 @@ async function playingAt(page: Page): Promise<number> {
   return shownMs((await page.getByTestId('playing-at').textContent()) ?? '');
 }
 
-/** Waits until the playback video shows frames and its time advances. */
+/** Marks the video shown now, so waitPlaying waits for the next player. */
+async function markOldVideo(page: Page) {
+  await page.evaluate(() => document.querySelector('[data-testid=playback-video]')?.setAttribute('data-old', '1'));
+}
+
+/** Waits until a new playback video shows frames and its time advances. */
 async function waitPlaying(page: Page) {
   const info = async () => {
     await screenshot(page, 'web-failed-playback').catch(() => undefined);
@@ -53,7 +58,7 @@ async function waitPlaying(page: Page) {
     () => {
       const v = document.querySelector<HTMLVideoElement>('[data-testid=playback-video]');
       const w = window as unknown as { __t?: number };
-      if (!v || v.paused || v.readyState < 3) return false;
+      if (!v || v.hasAttribute('data-old') || v.paused || v.readyState < 3) return false;
       const advanced = w.__t !== undefined && v.currentTime > w.__t + 0.5;
       if (w.__t === undefined || v.currentTime < w.__t) w.__t = v.currentTime;
       return advanced;
@@ -79,7 +84,7 @@ describe('web UI: the complaint flow, end to end', () => {
     const admin = await vigil.login(ADMIN.username, ADMIN.password);
     await addUser(vigil.url, admin, { ...HANDLER, sites: ['quan-1'] });
     await addUser(vigil.url, admin, LEADER);
-    await waitForRecording(vigil, admin, [CAM.id], 14_000);
+    await waitForRecording(vigil, admin, [CAM.id], 20_000);
     const cam = (await (await fetch(`${vigil.url}/api/v1/cameras/${CAM.id}`, { headers: { cookie: admin.cookie } })).json()) as { lastFootageEndMs: number };
     lastFootageEndMs = cam.lastFootageEndMs;
   }, 180_000);
@@ -101,12 +106,14 @@ describe('web UI: the complaint flow, end to end', () => {
     await page.getByTestId('find-date').fill(`${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`);
     await page.getByTestId('find-time').fill(iso.slice(11, 19));
     await screenshot(page, 'web-find');
+    const submittedAt = Date.now();
     await page.getByTestId('find-submit').click();
 
     // 2. Watch: playback starts at the asked instant (the keyframe at or before it, GOP 2 s).
     await waitPlaying(page).catch((e: Error) => {
       throw new Error(`${e.message}\n${JSON.stringify(problems)}\n${vigil.output().slice(-2000)}`);
     });
+    const firstPlayMs = Date.now() - submittedAt;
     const started = await playingAt(page);
     expect(started).toBeGreaterThanOrEqual(askedMs - 2_500);
     expect(started).toBeLessThanOrEqual(askedMs + 3_000);
@@ -125,18 +132,32 @@ describe('web UI: the complaint flow, end to end', () => {
     await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid=timeline-thumb]')?.naturalWidth ?? 0) > 0);
     await screenshot(page, 'web-camera-hover');
     // Clicking an instant plays from there.
+    await markOldVideo(page);
+    const clickedAt = Date.now();
     await page.mouse.click(xOf(otherMs), box.y + box.height / 2);
     await waitPlaying(page);
+    const clickPlayMs = Date.now() - clickedAt;
     const fromClick = await playingAt(page);
     const pxMs = (w.end - w.start) / box.width;
     expect(Math.abs(fromClick - otherMs)).toBeLessThanOrEqual(2_500 + pxMs);
+
+    // The keyboard does the same: on the focused timeline, ← moves 10 s back, Enter plays.
+    await bar.focus();
+    const beforeKeys = await playingAt(page);
+    await markOldVideo(page);
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await waitPlaying(page);
+    const fromKeys = await playingAt(page);
+    expect(fromKeys).toBeGreaterThanOrEqual(beforeKeys - 10_000 - 2_500);
+    expect(fromKeys).toBeLessThanOrEqual(beforeKeys - 10_000 + 3_000);
 
     // 4. Mark in now, out 3 s of picture later.
     await page.getByTestId('mark-in').click();
     const inMs = shownMs((await page.locator('.mark-row .muted').first().textContent()) ?? '');
     await waitFor('3 s of playback after mark in', async () => (await playingAt(page)) >= inMs + 3_000, { timeoutMs: 15_000 });
     await page.getByTestId('mark-out').click();
-    await expect.poll(() => page.getByTestId('clip-length').textContent()).toMatch(/Độ dài: 0:0[3-9]/);
+    await expect.poll(() => page.getByTestId('clip-length').textContent()).toMatch(/^Độ dài: [3-9] giây$/);
     expect(await page.getByTestId('clip-download').getAttribute('href')).toContain(`/api/v1/cameras/${CAM.id}/clip?start=`);
 
     // 5. Add to a new case, with a reason (required: first try without one).
@@ -177,7 +198,7 @@ describe('web UI: the complaint flow, end to end', () => {
     // 7. Anyone can verify it offline.
     const verified = vigil.cli(['verify', tar]);
     expect(verified.status, verified.stdout + verified.stderr).toBe(0);
-    console.log(`export phases seen by the page: ${[...seen].join(' → ')}; package ${readFileSync(tar).length} bytes`);
+    console.log(`find → playing (time advancing 0.5 s): ${firstPlayMs} ms; timeline click → playing: ${clickPlayMs} ms; export phases seen by the page: ${[...seen].join(' → ')}; package ${readFileSync(tar).length} bytes`);
 
     expect(problems.failedRequests).toEqual([]);
     expect(unexpectedErrors(problems)).toEqual([]);

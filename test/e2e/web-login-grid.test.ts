@@ -32,6 +32,7 @@ describe('web UI: login, camera grid, language', () => {
     await page.keyboard.type('sai mật khẩu');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.form-error').textContent()).toContain('Sai tên đăng nhập hoặc mật khẩu');
+    await screenshot(page, 'web-login-wrong-password');
     await page.locator('input[name=password]').fill(ADMIN.password);
     await page.keyboard.press('Enter');
 
@@ -71,6 +72,37 @@ describe('web UI: login, camera grid, language', () => {
     // The only failed request is the wrong password.
     expect(problems.failedRequests).toEqual(['POST 401 /api/v1/auth/login']);
     expect(unexpectedErrors(problems, [/401/])).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the snapshot wall and watches a counter live', async () => {
+    const { page, problems, context } = await officePage(browser, vigil.url);
+    await page.goto('/');
+    await page.locator('input[name=username]').fill(ADMIN.username);
+    await page.locator('input[name=password]').fill(ADMIN.password);
+    await page.keyboard.press('Enter');
+    // The wall: every recording camera's tile shows a live snapshot.
+    for (const c of CAMERAS) {
+      await page.waitForFunction((id) => (document.querySelector<HTMLImageElement>(`[data-camera="${id}"] .tile-picture img`)?.naturalWidth ?? 0) > 0, c.id, { timeout: 20_000 });
+    }
+    await screenshot(page, 'web-grid-wall');
+    // Live: open the first camera from its tile; the live video plays and keeps playing.
+    const openedAt = Date.now();
+    await page.locator(`[data-camera="${CAMERAS[0]!.id}"] a`).click();
+    const live = page.getByTestId('live-video');
+    await live.waitFor();
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid=live-video]')?.currentTime ?? 0) > 0, undefined, { timeout: 20_000 });
+    const firstFrameMs = Date.now() - openedAt;
+    const t1 = await live.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await page.waitForFunction((t) => (document.querySelector<HTMLVideoElement>('[data-testid=live-video]')?.currentTime ?? 0) > t + 2, t1, { timeout: 20_000 });
+    const state = await live.evaluate((v: HTMLVideoElement) => ({ w: v.videoWidth, h: v.videoHeight, behindS: v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : null }));
+    expect(state.w).toBeGreaterThan(0);
+    expect(state.behindS).not.toBeNull();
+    expect(state.behindS!).toBeLessThan(2);
+    console.log(`live: tile click → first frame ${firstFrameMs} ms; ${state.w}×${state.h}; ${state.behindS!.toFixed(2)} s behind the newest buffered frame`);
+    await screenshot(page, 'web-camera-live');
+    expect(problems.failedRequests).toEqual([]);
+    expect(unexpectedErrors(problems)).toEqual([]);
     await context.close();
   });
 

@@ -64,6 +64,9 @@ describe('web UI: operations and administration', () => {
     const gap = page.locator(`[data-testid=ops-gaps] tr[data-camera="${CAM.id}"][data-reason=camera_unreachable]`);
     await gap.waitFor({ timeout: 20_000 });
     expect(await gap.textContent()).toContain('Mất kết nối');
+    // The week's office-hours uptime, from the report route, one row per camera.
+    await page.getByTestId('ops-uptime').waitFor();
+    expect(await page.locator('[data-testid=ops-uptime] tbody tr').count()).toBe(2);
     await screenshot(page, 'web-ops-gap');
 
     // Ops see states, not pictures: the camera page says so.
@@ -79,6 +82,7 @@ describe('web UI: operations and administration', () => {
     await login(page, ADMIN);
     await page.getByRole('link', { name: 'Tài khoản' }).click();
     await page.getByTestId('users-table').waitFor();
+    await page.getByTestId('new-user').click();
     await page.getByTestId('new-user-username').fill('thanhtra');
     await page.getByTestId('new-user-name').fill('Phạm Thu Trang');
     await page.getByTestId('new-user-role').selectOption('viewer');
@@ -90,10 +94,13 @@ describe('web UI: operations and administration', () => {
     await page.getByTestId('new-user-submit').click();
     await page.locator('.notice-ok', { hasText: 'Đã thêm tài khoản thanhtra.' }).waitFor();
     const row = page.locator('tr[data-user=thanhtra]');
-    await row.locator('select').first().selectOption('investigator');
+    await row.getByTestId('user-edit').click();
+    await row.getByTestId('user-role').selectOption('investigator');
+    await row.getByLabel('Phường Đa Kao').check();
     await row.getByRole('button', { name: 'Lưu' }).click();
     await page.locator('.notice-ok', { hasText: 'Đã lưu thay đổi của thanhtra.' }).waitFor();
-    await expect.poll(() => row.locator('select').first().inputValue()).toBe('investigator');
+    await expect.poll(() => row.getByTestId('user-role-text').textContent()).toBe('Cán bộ xử lý khiếu nại');
+    expect(await row.textContent()).toContain('Phường Đa Kao');
     await screenshot(page, 'web-admin-users');
 
     await page.getByRole('link', { name: 'Quản lý camera' }).click();

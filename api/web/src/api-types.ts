@@ -15,6 +15,7 @@ export type Permission =
   | 'cases.edit'
   | 'exports.create'
   | 'metrics.view'
+  | 'reports.view'
   | 'audit.view'
   | 'users.manage';
 

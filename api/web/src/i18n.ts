@@ -64,3 +64,14 @@ export function reasonText(t: T, reason: string): string {
   const k = `reason.${reason}` as MessageKey;
   return k in vi ? t(k) : t('reason.other', { reason });
 }
+
+/** A duration in words: "45 giây", "13 phút 28 giây", "2 giờ 5 phút" (never read as a clock time). */
+export function durationText(t: T, ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return t('dur.hm', { h, m });
+  if (m > 0) return t('dur.ms', { m, s });
+  return t('dur.s', { s });
+}

@@ -8,6 +8,8 @@ export interface UiSettings {
   grafanaUrl?: string;
   /** Whether the page request carried a session cookie (false: show the login at once). */
   session: boolean;
+  /** Live view and snapshots are switched on in the configuration. */
+  live: boolean;
 }
 
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
@@ -17,10 +19,10 @@ export function readSettings(doc: Document): UiSettings {
   try {
     const v = JSON.parse(raw) as Partial<UiSettings>;
     const timeZone = typeof v.timeZone === 'string' && isZone(v.timeZone) ? v.timeZone : DEFAULT_TIME_ZONE;
-    return { timeZone, session: v.session !== false, ...(typeof v.grafanaUrl === 'string' && /^https?:\/\//.test(v.grafanaUrl) ? { grafanaUrl: v.grafanaUrl } : {}) };
+    return { timeZone, session: v.session !== false, live: v.live !== false, ...(typeof v.grafanaUrl === 'string' && /^https?:\/\//.test(v.grafanaUrl) ? { grafanaUrl: v.grafanaUrl } : {}) };
   } catch {
     // The Vite dev server or a stale page: the defaults.
-    return { timeZone: DEFAULT_TIME_ZONE, session: true };
+    return { timeZone: DEFAULT_TIME_ZONE, session: true, live: true };
   }
 }
 

@@ -30,8 +30,8 @@ const NAV: NavItem[] = [
   { href: '/cases', label: 'nav.cases', permission: 'cases.view', prefix: ['/cases'] },
   { href: '/ops', label: 'nav.ops', permission: 'events.view', prefix: ['/ops'] },
   { href: '/admin/users', label: 'nav.users', permission: 'users.manage', prefix: ['/admin/users'] },
-  { href: '/admin/cameras', label: 'nav.adminCameras', permission: 'users.manage', prefix: ['/admin/cameras'] },
-  { href: '/admin/retention', label: 'nav.retention', permission: 'users.manage', prefix: ['/admin/retention'] },
+  { href: '/admin/cameras', label: 'nav.adminCameras', permission: 'events.view', prefix: ['/admin/cameras'] },
+  { href: '/admin/retention', label: 'nav.retention', permission: 'events.view', prefix: ['/admin/retention'] },
 ];
 
 function isActive(item: NavItem, path: string): boolean {

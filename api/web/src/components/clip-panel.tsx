@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Camera, Case } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { fillPath, ROUTES } from '../feature-routes.ts';
-import { useI18n } from '../i18n.ts';
-import { formatDate, formatDateTime, formatDuration, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
+import { useI18n, durationText } from '../i18n.ts';
+import { formatDate, formatDateTime, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
 import { AppLink } from './app-link.tsx';
 import { ErrorBox, Notice } from './status.tsx';
@@ -52,7 +52,7 @@ export function ClipPanel(p: ClipPanelProps) {
       <MarkRow label={t('clip.markIn')} which="in" ms={p.markInMs} cursorMs={p.cursorMs} set={p.setMarkIn} tz={tz} />
       <MarkRow label={t('clip.markOut')} which="out" ms={p.markOutMs} cursorMs={p.cursorMs} set={p.setMarkOut} tz={tz} />
       {p.markInMs !== null && p.markOutMs !== null && !valid && <p class="form-error" role="alert">{t('clip.invalid')}</p>}
-      {valid && <p data-testid="clip-length">{t('clip.length', { duration: formatDuration(p.markOutMs! - p.markInMs!) })}</p>}
+      {valid && <p data-testid="clip-length">{t('clip.length', { duration: durationText(t, p.markOutMs! - p.markInMs!) })}</p>}
       {tooLong && <p class="form-error" role="alert">{t('clip.tooLong', { minutes: MAX_CASE_CLIP_MS / 60_000 })}</p>}
       {downloadHref && (
         <p>

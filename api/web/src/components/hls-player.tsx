@@ -27,6 +27,8 @@ export interface HlsPlayerProps {
   src: string;
   onWallTime(ms: number | null): void;
   onPlaying(): void;
+  /** The playlist's end was reached (the next footage may be asked for). */
+  onEnded(): void;
   onFatal(detail: FatalDetail): void;
   label: string;
 }
@@ -58,6 +60,8 @@ function attach(Hls: HlsClass, video: HTMLVideoElement, src: string, cb: { curre
     cb.current.onWallTime(d ? d.getTime() : null);
   };
   const onPlaying = () => cb.current.onPlaying();
+  const onEnded = () => cb.current.onEnded();
+  video.addEventListener('ended', onEnded);
   video.addEventListener('timeupdate', onTime);
   video.addEventListener('seeked', onTime);
   video.addEventListener('playing', onPlaying);
@@ -67,14 +71,15 @@ function attach(Hls: HlsClass, video: HTMLVideoElement, src: string, cb: { curre
     video.removeEventListener('timeupdate', onTime);
     video.removeEventListener('seeked', onTime);
     video.removeEventListener('playing', onPlaying);
+    video.removeEventListener('ended', onEnded);
     hls.destroy();
   };
 }
 
-export function HlsPlayer({ src, onWallTime, onPlaying, onFatal, label }: HlsPlayerProps) {
+export function HlsPlayer({ src, onWallTime, onPlaying, onEnded, onFatal, label }: HlsPlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
-  const cb = useRef({ onWallTime, onPlaying, onFatal });
-  cb.current = { onWallTime, onPlaying, onFatal };
+  const cb = useRef({ onWallTime, onPlaying, onEnded, onFatal });
+  cb.current = { onWallTime, onPlaying, onEnded, onFatal };
 
   useEffect(() => {
     const video = videoRef.current!;

@@ -1,136 +1,63 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+// @ts-ignore -- a plain ES module without type declarations, shared with the live tests and bench
+import { startLivePlayer as startUntyped } from '../../../live/browser/live-player.js';
 import { useI18n } from '../i18n.ts';
 
 /**
- * Live view over the API's WebSocket (GET /api/v1/cameras/{id}/live upgraded): binary
- * messages are fMP4 pieces appended to a MediaSource as they come (an init segment after each
- * 'stream' message, then fragments); the player acks what it appended so the server knows its
- * lag; it keeps to the live edge (at most ~1.5 s behind) and trims what it has shown.
+ * Live view: the live issue's player (api/live/browser/live-player.js: the WebSocket of
+ * GET /api/v1/cameras/{id}/live into Media Source Extensions, acking what it appended, kept
+ * near the live edge), with the states said in plain words and a way to connect again.
  */
-type LiveStatus = { kind: 'connecting' } | { kind: 'playing' } | { kind: 'waiting'; reason: string } | { kind: 'ended'; reason: string } | { kind: 'failed'; reason: string };
+type LiveState = 'connecting' | 'playing' | 'waiting' | 'unsupported' | 'ended';
+type StartLivePlayer = (video: HTMLVideoElement, url: string, opts: { onState?: (state: LiveState, detail?: unknown) => void }) => { stop(): void };
+const startLivePlayer = startUntyped as StartLivePlayer;
+
+export function liveUrl(loc: { protocol: string; host: string }, cameraId: string): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/v1/cameras/${encodeURIComponent(cameraId)}/live`;
+}
 
 export function LivePlayer({ cameraId, label }: { cameraId: string; label: string }) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
-  const [status, setStatus] = useState<LiveStatus>({ kind: 'connecting' });
+  const [state, setState] = useState<{ kind: LiveState; detail: string; everPlayed: boolean }>({ kind: 'connecting', detail: '', everPlayed: false });
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
-    const video = videoRef.current!;
-    if (typeof MediaSource === 'undefined') {
-      setStatus({ kind: 'failed', reason: 'Media Source Extensions are not available in this browser' });
-      return;
-    }
-    setStatus({ kind: 'connecting' });
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/api/v1/cameras/${encodeURIComponent(cameraId)}/live`);
-    ws.binaryType = 'arraybuffer';
-    let appended = 0;
-    let closed = false;
-    let ms: MediaSource | null = null;
-    let sb: SourceBuffer | null = null;
-    let objectUrl: string | null = null;
-    const queue: ArrayBuffer[] = [];
-
-    const pump = () => {
-      if (!sb || sb.updating || queue.length === 0 || !ms || ms.readyState !== 'open') return;
-      // Keep about 20 s behind the playhead; drop the rest.
-      const b = sb.buffered;
-      if (b.length > 0 && video.currentTime - b.start(0) > 30) {
-        sb.remove(b.start(0), video.currentTime - 20);
-        return;
-      }
-      try {
-        sb.appendBuffer(queue.shift()!);
-      } catch (e) {
-        setStatus({ kind: 'failed', reason: (e as Error).message });
-        ws.close();
-      }
-    };
-    const onUpdateEnd = () => {
-      if (!sb) return;
-      appended++;
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'ack', count: appended }));
-      const b = sb.buffered;
-      if (b.length > 0) {
-        const end = b.end(b.length - 1);
-        if (video.currentTime < b.start(b.length - 1) || end - video.currentTime > 1.5) video.currentTime = Math.max(b.start(b.length - 1), end - 0.3);
-      }
-      pump();
-    };
-    const newStream = (mime: string) => {
-      queue.length = 0;
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-      const source = new MediaSource();
-      ms = source;
-      sb = null;
-      objectUrl = URL.createObjectURL(source);
-      video.src = objectUrl;
-      source.addEventListener(
-        'sourceopen',
-        () => {
-          if (ms !== source) return;
-          if (!MediaSource.isTypeSupported(mime)) {
-            setStatus({ kind: 'failed', reason: `this browser cannot play ${mime}` });
-            ws.close();
-            return;
-          }
-          sb = source.addSourceBuffer(mime);
-          sb.mode = 'segments';
-          sb.addEventListener('updateend', onUpdateEnd);
-          pump();
-        },
-        { once: true },
-      );
-      void video.play().catch(() => {
-        video.muted = true;
-        void video.play().catch(() => undefined);
-      });
-    };
-
-    ws.onmessage = (ev) => {
-      if (typeof ev.data === 'string') {
-        let msg: { type?: string; mime?: string; reason?: string };
-        try {
-          msg = JSON.parse(ev.data) as typeof msg;
-        } catch {
-          return;
-        }
-        if (msg.type === 'stream' && msg.mime) newStream(msg.mime);
-        else if (msg.type === 'waiting') setStatus({ kind: 'waiting', reason: String(msg.reason ?? '') });
-        else if (msg.type === 'ended') setStatus({ kind: 'ended', reason: String(msg.reason ?? '') });
-        return;
-      }
-      queue.push(ev.data as ArrayBuffer);
-      pump();
-    };
-    ws.onclose = (ev) => {
-      if (closed) return;
-      setStatus((s) => (s.kind === 'failed' ? s : { kind: 'ended', reason: ev.reason || String(ev.code) }));
-    };
-    const onPlaying = () => setStatus({ kind: 'playing' });
-    video.addEventListener('playing', onPlaying);
-    return () => {
-      closed = true;
-      video.removeEventListener('playing', onPlaying);
-      ws.close(1000);
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-      video.removeAttribute('src');
-      video.load();
-    };
+    let last: LiveState | null = null;
+    let played = false;
+    const player = startLivePlayer(videoRef.current!, liveUrl(location, cameraId), {
+      onState: (kind, detail) => {
+        if (kind === last) return; // 'playing' comes with every fragment
+        last = kind;
+        if (kind === 'playing') played = true;
+        const d = detail && typeof detail === 'object' ? String((detail as { reason?: string; code?: number }).reason || (detail as { code?: number }).code || '') : String(detail ?? '');
+        setState({ kind, detail: d, everPlayed: played });
+      },
+    });
+    return () => player.stop();
   }, [cameraId, attempt]);
 
+  const note =
+    state.kind === 'connecting' || state.kind === 'waiting'
+      ? t('camera.liveConnecting')
+      : state.kind === 'unsupported'
+        ? t('camera.liveFailed', { detail: state.detail })
+        : state.kind === 'ended'
+          ? state.everPlayed
+            ? t('camera.liveEnded')
+            : t('camera.liveUnreachable')
+          : null;
   return (
-    <div class="live">
+    <div class="live" data-live-state={state.kind}>
       <video ref={videoRef} class="player" muted autoplay playsInline aria-label={label} data-testid="live-video" />
-      {status.kind === 'connecting' && <p class="player-note" role="status">{t('camera.liveConnecting')}</p>}
-      {status.kind === 'waiting' && <p class="player-note" role="status">{t('camera.liveConnecting')} {status.reason}</p>}
-      {(status.kind === 'ended' || status.kind === 'failed') && (
-        <p class="player-note" role="alert">
-          {status.kind === 'failed' ? t('camera.liveFailed', { detail: status.reason }) : t('camera.liveEnded')}{' '}
-          <button type="button" onClick={() => setAttempt((a) => a + 1)}>
-            {t('camera.live')}
-          </button>
+      {note && (
+        <p class="player-note" role={state.kind === 'ended' || state.kind === 'unsupported' ? 'alert' : 'status'}>
+          {note}{' '}
+          {(state.kind === 'ended' || state.kind === 'unsupported') && (
+            <button type="button" onClick={() => setAttempt((a) => a + 1)}>
+              {t('camera.liveRetry')}
+            </button>
+          )}
         </p>
       )}
     </div>

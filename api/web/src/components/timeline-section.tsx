@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Timeline } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { fillPath, ROUTES } from '../feature-routes.ts';
-import { reasonText, useI18n } from '../i18n.ts';
-import { formatDate, formatDuration, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
+import { reasonText, useI18n, durationText } from '../i18n.ts';
+import { formatDate, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
 import { stepWindow, windowAround, type Window, type Zoom } from '../timeline-scale.ts';
 import { useLoad } from '../use-load.ts';
 import { ErrorBox } from './status.tsx';
@@ -71,21 +71,17 @@ export function TimelineSection(p: TimelineSectionProps) {
             </button>
           ))}
         </div>
-        <button type="button" onClick={() => p.onView(stepWindow(w, p.zoom, -1, tz).startMs, p.zoom)}>
-          {t('timeline.prev')}
+        <button type="button" onClick={() => p.onView(stepWindow(w, p.zoom, -1, tz).startMs, p.zoom)} title={t('timeline.prev')} aria-label={t('timeline.prev')}>
+          ←
         </button>
-        <button type="button" onClick={() => p.onView(stepWindow(w, p.zoom, 1, tz).startMs, p.zoom)} disabled={w.endMs > nowMs}>
-          {t('timeline.next')}
+        <button type="button" onClick={() => p.onView(stepWindow(w, p.zoom, 1, tz).startMs, p.zoom)} disabled={w.endMs > nowMs} title={t('timeline.next')} aria-label={t('timeline.next')}>
+          →
         </button>
         <button type="button" onClick={() => p.onView(nowMs, p.zoom)}>
           {t('timeline.today')}
         </button>
-        <label class="inline">
-          {t('common.date')} <input class="date-text" inputMode="numeric" placeholder="dd/mm/yyyy" value={date} onInput={(e) => setDate(e.currentTarget.value)} data-testid="goto-date" />
-        </label>
-        <label class="inline">
-          {t('common.time')} <input class="time-text" inputMode="numeric" placeholder="HH:mm:ss" value={time} onInput={(e) => setTime(e.currentTarget.value)} data-testid="goto-time" />
-        </label>
+        <input class="date-text" inputMode="numeric" placeholder="dd/mm/yyyy" aria-label={t('common.date')} title={t('common.date')} value={date} onInput={(e) => setDate(e.currentTarget.value)} data-testid="goto-date" />
+        <input class="time-text" inputMode="numeric" placeholder="HH:mm:ss" aria-label={t('common.time')} title={t('common.time')} value={time} onInput={(e) => setTime(e.currentTarget.value)} data-testid="goto-time" />
         <button type="submit">{t('timeline.goto')}</button>
       </form>
       {badTime && <p class="form-error" role="alert">{t('find.invalidTime')}</p>}
@@ -108,7 +104,7 @@ export function TimelineSection(p: TimelineSectionProps) {
         ) : (
           data && (
             <>
-              <span data-testid="timeline-summary">{data.spans.length === 0 ? t('timeline.emptyDay') : t('timeline.summary', { recorded: formatDuration(sum(data.spans)), gaps: formatDuration(sum(data.gaps)) })}</span>
+              <span data-testid="timeline-summary">{data.spans.length === 0 ? t('timeline.emptyDay') : t('timeline.summary', { recorded: durationText(t, sum(data.spans)), gaps: durationText(t, sum(data.gaps)) })}</span>
               <span class="legend-item"><i class="block span" /> {t('timeline.recorded')}</span>
               {reasons.map((r) => (
                 <span key={r} class="legend-item"><i class={`block ${GAP_CLASS(r)}`} /> {reasonText(t, r)}</span>

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Camera, Case, CaseClip, ExportJob } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { ROUTES } from '../feature-routes.ts';
-import { useI18n } from '../i18n.ts';
-import { formatDateTime, formatDuration, formatTime } from '../time-format.ts';
+import { useI18n, durationText } from '../i18n.ts';
+import { formatDateTime, formatTime } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
 import { AppLink } from '../components/app-link.tsx';
 import { Empty, ErrorBox, Loading, Notice } from '../components/status.tsx';
@@ -45,6 +45,7 @@ export function CasePage({ caseId }: { caseId: string }) {
         </p>
         {c.description && <p>{c.description}</p>}
         {!open && <Notice kind="warn">{t('case.closed')}</Notice>}
+        {s.can('cases.edit') && <CloseReopen caseBase={base} open={open} onDone={kase.reload} />}
       </div>
       <h2>{t('case.clips')}</h2>
       {clips.loading ? (
@@ -72,7 +73,7 @@ export function CasePage({ caseId }: { caseId: string }) {
                 <td>{cameraNames.get(k.cameraId) ?? k.cameraId}</td>
                 <td>{formatDateTime(k.startMs, tz)}</td>
                 <td>{formatTime(k.endMs, tz)}</td>
-                <td>{formatDuration(k.endMs - k.startMs)}</td>
+                <td>{durationText(t, k.endMs - k.startMs)}</td>
                 <td>
                   {k.reason}
                   <div class="muted small hold">{t('case.hold')}</div>
@@ -190,5 +191,29 @@ function ExportRow({ e, mayDownload, cameraName }: { e: ExportJob; mayDownload: 
         </div>
       )}
     </li>
+  );
+}
+
+function CloseReopen({ caseBase, open, onDone }: { caseBase: string; open: boolean; onDone(): void }) {
+  const { t } = useI18n();
+  const s = useSession();
+  const [error, setError] = useState<unknown>(null);
+  const run = async () => {
+    setError(null);
+    try {
+      await s.api.post(open ? `${caseBase}/close` : `${caseBase}/reopen`, open ? { releaseHolds: false } : undefined);
+      onDone();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <div class="case-actions">
+      <button type="button" onClick={() => void run()} data-testid={open ? 'case-close' : 'case-reopen'}>
+        {open ? t('case.close') : t('case.reopen')}
+      </button>
+      {open && <span class="muted small"> {t('case.closeHelp')}</span>}
+      {error !== null && <ErrorBox error={error} />}
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiProblem } from '../api-client.ts';
+import { ApiProblem, query } from '../api-client.ts';
 import type { Case, Site } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { ROUTES } from '../feature-routes.ts';
@@ -17,7 +17,12 @@ export function CasesPage() {
   const s = useSession();
   const tz = s.settings.timeZone;
   const available = ROUTES.cases(s) !== undefined;
-  const loaded = useLoad(async (signal) => (available ? (await s.api.get<{ cases: Case[] }>('/api/v1/cases', signal)).cases : []), [available]);
+  const [status, setStatus] = useState<'' | 'open' | 'closed'>('open');
+  const [reference, setReference] = useState('');
+  const loaded = useLoad(
+    async (signal) => (available ? (await s.api.get<{ cases: Case[] }>(`/api/v1/cases${query({ status: status || undefined, reference: reference.trim() || undefined })}`, signal)).cases : []),
+    [available, status, reference],
+  );
   if (!s.can('cases.view')) return <Notice kind="warn">{t('cases.noPermission')}</Notice>;
   if (!available) return <section><h1>{t('cases.title')}</h1><Notice>{t('cases.unavailable')}</Notice></section>;
   return (
@@ -26,6 +31,19 @@ export function CasesPage() {
         <h1>{t('cases.title')}</h1>
       </div>
       {s.can('cases.edit') && <NewCase />}
+      <div class="filters">
+        <label class="inline">
+          {t('cases.status')}{' '}
+          <select value={status} onChange={(e) => setStatus(e.currentTarget.value as '' | 'open' | 'closed')} data-testid="cases-status">
+            <option value="open">{t('cases.open')}</option>
+            <option value="closed">{t('cases.closed')}</option>
+            <option value="">{t('cases.all')}</option>
+          </select>
+        </label>
+        <label class="inline">
+          {t('cases.reference')} <input value={reference} onInput={(e) => setReference(e.currentTarget.value)} placeholder={t('cases.referencePlaceholder')} />
+        </label>
+      </div>
       {loaded.loading ? (
         <Loading />
       ) : !loaded.data ? (

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Camera, Site } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
-import { fillPath, ROUTES } from '../feature-routes.ts';
+import { fillPath, SNAPSHOT_PATH, snapshotsAvailable } from '../feature-routes.ts';
 import { useI18n } from '../i18n.ts';
 import { formatDateTime, formatTime } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
@@ -43,7 +43,14 @@ export function GridPage() {
     [],
     { refreshMs: 5000 },
   );
-  const snapshot = s.can('live.view') ? ROUTES.snapshot(s) : undefined;
+
+  const firstRecording = loaded.data?.cameras.find((c) => cameraState(c) === 'recording')?.id;
+  const [wall, setWall] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (!s.can('live.view') || !s.settings.live || !firstRecording || wall !== null) return;
+    void snapshotsAvailable(firstRecording).then(setWall);
+  }, [firstRecording, wall, s]);
+  const snapshot = wall ? SNAPSHOT_PATH : undefined;
 
   if (loaded.loading && !loaded.data) return <Loading />;
   if (!loaded.data) return <ErrorBox error={loaded.error} retry={loaded.reload} />;
@@ -59,7 +66,7 @@ export function GridPage() {
         </p>
       </div>
       {loaded.error !== undefined && <ErrorBox error={loaded.error} retry={loaded.reload} />}
-      {s.can('live.view') && !snapshot && <Notice>{t('grid.wallOff')}</Notice>}
+      {s.can('live.view') && (wall === false || !s.settings.live) && <Notice>{t('grid.wallOff')}</Notice>}
       {cameras.length === 0 && <Empty>{t('grid.empty')}</Empty>}
       {groups.map((g) => (
         <section key={g.key} class="site-group" aria-labelledby={`site-${g.key}`}>
@@ -70,7 +77,7 @@ export function GridPage() {
             {g.cameras.map((c) => (
               <li key={c.id} class="camera-tile" data-camera={c.id}>
                 <AppLink href={`/cameras/${encodeURIComponent(c.id)}`} aria-label={t('grid.open', { name: c.name })}>
-                  <div class="tile-picture">{snapshot ? <Snapshot url={fillPath(snapshot, { id: c.id })} /> : <span class="tile-icon" aria-hidden="true">▶</span>}</div>
+                  <div class="tile-picture">{snapshot && cameraState(c) === 'recording' ? <Snapshot url={`${fillPath(snapshot, { id: c.id })}?width=320`} /> : <span class="tile-icon" aria-hidden="true">▶</span>}</div>
                   <div class="tile-body">
                     <div class="tile-name">{c.name}</div>
                     <div class="tile-state">

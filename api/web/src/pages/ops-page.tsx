@@ -1,9 +1,9 @@
 import type { Camera, Timeline } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { ROUTES } from '../feature-routes.ts';
-import { reasonText, useI18n } from '../i18n.ts';
+import { reasonText, useI18n, durationText } from '../i18n.ts';
 import { camerasDown, todaysGaps } from '../ops-summary.ts';
-import { formatDateTime, formatDuration, formatTime, isoInZone, startOfZonedDay } from '../time-format.ts';
+import { formatDateTime, formatTime, isoInZone, startOfZonedDay } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
 import { AppLink } from '../components/app-link.tsx';
 import { cameraState, StateBadge } from '../components/state-badge.tsx';
@@ -39,6 +39,8 @@ export function OpsPage() {
   const { gaps, lostMsByReason } = todaysGaps(timelines);
   const uptime = ROUTES.uptime(s);
   const canOpenCamera = s.can('cameras.view');
+  // The dashboards of grafana/ (uids vigil-fleet, vigil-storage, vigil-camera).
+  const grafana = s.settings.grafanaUrl?.replace(/\/+$/, '');
   return (
     <section>
       <div class="page-head">
@@ -61,7 +63,7 @@ export function OpsPage() {
                     <StateBadge state={cameraState(c)} />{' '}
                     {c.stateSinceMs !== null && (
                       <span>
-                        {t('common.since', { time: formatDateTime(c.stateSinceMs, tz) })} ({formatDuration(at - c.stateSinceMs)})
+                        {t('common.since', { time: formatDateTime(c.stateSinceMs, tz) })} ({durationText(t, at - c.stateSinceMs)})
                       </span>
                     )}
                   </div>
@@ -72,12 +74,22 @@ export function OpsPage() {
         </section>
         <section class="card" aria-labelledby="ops-grafana">
           <h2 id="ops-grafana">{t('ops.grafana')}</h2>
-          {s.settings.grafanaUrl ? (
-            <p>
-              <a class="button" href={s.settings.grafanaUrl} target="_blank" rel="noopener noreferrer">
-                {t('ops.grafanaOpen')} ↗
-              </a>
-            </p>
+          {grafana ? (
+            <ul class="links">
+              <li>
+                <a href={`${grafana}/d/vigil-fleet`} target="_blank" rel="noopener noreferrer">{t('ops.grafanaFleet')} ↗</a>
+              </li>
+              <li>
+                <a href={`${grafana}/d/vigil-storage`} target="_blank" rel="noopener noreferrer">{t('ops.grafanaStorage')} ↗</a>
+              </li>
+              {down.map((c) => (
+                <li key={c.id}>
+                  <a href={`${grafana}/d/vigil-camera?var-camera=${encodeURIComponent(c.id)}`} target="_blank" rel="noopener noreferrer">
+                    {t('ops.grafanaCamera', { name: c.name })} ↗
+                  </a>
+                </li>
+              ))}
+            </ul>
           ) : (
             <p class="muted">{t('ops.grafanaNone')}</p>
           )}
@@ -92,7 +104,7 @@ export function OpsPage() {
             <p>
               {Object.entries(lostMsByReason).map(([r, ms]) => (
                 <span key={r} class="legend-item">
-                  {reasonText(t, r)}: {t('ops.lost', { duration: formatDuration(ms) })}
+                  {reasonText(t, r)}: {t('ops.lost', { duration: durationText(t, ms) })}
                 </span>
               ))}
             </p>
@@ -112,7 +124,7 @@ export function OpsPage() {
                     <td>{g.cameraName}</td>
                     <td>{formatTime(g.startMs, tz)}</td>
                     <td>{formatTime(g.endMs, tz)}</td>
-                    <td>{formatDuration(g.endMs - g.startMs)}</td>
+                    <td>{durationText(t, g.endMs - g.startMs)}</td>
                     <td>{reasonText(t, g.reason)}</td>
                   </tr>
                 ))}
@@ -123,7 +135,7 @@ export function OpsPage() {
       </section>
       <section class="card" aria-labelledby="ops-uptime">
         <h2 id="ops-uptime">{t('ops.uptime')}</h2>
-        {uptime ? <UptimeTable route={uptime} /> : <p class="muted">{t('ops.uptimeUnavailable')}</p>}
+        {uptime && s.can('reports.view') ? <UptimeTable route={uptime} /> : <p class="muted">{t('ops.uptimeUnavailable')}</p>}
       </section>
     </section>
   );
