@@ -104,6 +104,15 @@ export async function startOpsServer(config: ResolvedConfig, o: { registries: Re
   }
 }
 
+/** Up to `graceMs` for the last messages to leave, then stops (what is left is logged). */
+export async function closeNotifier(notifier: Notifier | null, graceMs = 2_000): Promise<void> {
+  if (!notifier) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([notifier.idle(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+  clearTimeout(timer);
+  notifier.close();
+}
+
 /** The daily report on report.dailySchedule, published through the notifier; null when off. */
 export function startDailyReport(config: ResolvedConfig, o: { db: Kysely<Database>; notifier: Notifier | null; clock: Clock; log: Logger }): DailyReportSchedule | null {
   const expression = config.report.dailySchedule;
@@ -140,8 +149,7 @@ export async function startRetentionOps(config: ResolvedConfig, o: { registry: R
       await server?.close();
       await daily?.stop();
       stopWatch?.();
-      if (notifier) await Promise.race([notifier.idle(), new Promise((r) => setTimeout(r, 2_000))]);
-      notifier?.close();
+      await closeNotifier(notifier);
       await db.destroy();
     },
   };

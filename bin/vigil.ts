@@ -19,6 +19,8 @@ import { runApiRole, startApi } from './run-api.ts';
 import { userCommand, USER_USAGE } from './user-command.ts';
 import { reportCommand, REPORT_USAGE } from './report-command.ts';
 import { startRetentionOps } from './ops-services.ts';
+import { connectDatabase } from '../src/db/database.ts';
+import { acquireRoleLock } from '../src/leases/role-lock.ts';
 
 /**
  * The `vigil` command. With no role it runs every role in one process (recorder now; the API
@@ -105,15 +107,28 @@ async function main(argv: string[]): Promise<number> {
         await retentionOnce({ config: cfg, clock: systemClock, log, dryRun: Boolean(values['dry-run']), batchSize: values['batch-size'], print: (line) => console.log(line) });
         return 0;
       }
+      let stopAsked = false;
+      const stopped = new Promise<void>((resolve) => {
+        const stop = () => { stopAsked = true; resolve(); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      // Many machines: only one retention runs; the others stand by on a PostgreSQL lock.
+      const lockDb = cfg.database.driver === 'postgres' ? (await connectDatabase(cfg.database)).db : null;
+      const lock = lockDb ? await acquireRoleLock(lockDb, 'retention', { clock: systemClock, log, shouldStop: () => stopAsked }) : null;
+      if (lockDb && !lock) {
+        await lockDb.destroy();
+        return 0;
+      }
+      if (lock) log.info('retention lock taken: this process runs retention');
       const registry = createMetricsRegistry({ defaultLabels: { role: 'retention' } });
       const role = await startRetentionRole({ config: cfg, clock: systemClock, log, registry });
       const ops = await startRetentionOps(cfg, { registry, clock: systemClock, log });
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopped;
       await ops.close();
       await role.close();
+      await lock?.release();
+      await lockDb?.destroy();
       return 0;
     }
     case 'report': {

@@ -35,6 +35,8 @@ export class FfmpegRun extends EventEmitter {
   private readonly stderrTail: string[] = [];
   private lastMediaMs = -1;
   private exitPromise: Promise<void>;
+  /** stop() came before the process existed (a camera stopped right after it started). */
+  private stopWanted: { graceMs?: number } | null = null;
   private resolveExit!: () => void;
 
   constructor(private readonly args: FfmpegArgs, private readonly opts: FfmpegRunOptions) {
@@ -65,6 +67,7 @@ export class FfmpegRun extends EventEmitter {
       const proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
       this.proc = proc;
       if (proc?.pid) this.emit('spawned', proc.pid);
+      if (this.stopWanted) void this.stop(this.stopWanted);
       proc?.stdout?.on('data', (d: Buffer) => onListLines(list.push(String(d))));
       // 'close' comes after the process exited AND its stdio closed, so every list line is in.
       proc?.once('close', (code, signal) => {
@@ -107,7 +110,12 @@ export class FfmpegRun extends EventEmitter {
    */
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
     const proc = this.proc;
-    if (!proc || this.exited) return this.exitPromise;
+    if (this.exited) return this.exitPromise;
+    if (!proc) {
+      // Not spawned yet: stopped as soon as it is (else it would run on unseen, unstoppable).
+      this.stopWanted = opts;
+      return this.exitPromise;
+    }
     if (opts.graceMs) {
       let cancelGrace: () => void = () => undefined;
       await Promise.race([this.exitPromise, new Promise<void>((r) => (cancelGrace = this.opts.clock.setTimer(opts.graceMs!, r)))]);

@@ -31,6 +31,12 @@ export function createRecorderMetrics(registry: Registry) {
     uploadConsecutiveFailures: new Gauge({ name: 'vigil_upload_consecutive_failures', help: 'Failed upload attempts since the last success (0 while the store takes segments)', registers: [registry] }),
     outages: new Counter({ name: 'vigil_camera_outages_total', help: 'Times the camera stopped recording (left the recording state)', labelNames: ['camera'], registers: [registry] }),
     uploadLastSuccess: new Gauge({ name: 'vigil_upload_last_success_timestamp_seconds', help: 'When a segment was last stored and indexed', registers: [registry] }),
+    // Camera leases (many recorder nodes on PostgreSQL: recorder/leases/). 0 on a single node.
+    leasesHeld: new Gauge({ name: 'vigil_recorder_leases_held', help: 'Camera leases this recorder node holds (cameras it records)', registers: [registry] }),
+    leaseTakeovers: new Counter({ name: 'vigil_recorder_lease_takeovers_total', help: 'Camera leases taken over from another node (it died, was cut off or handed the camera over)', registers: [registry] }),
+    leaseRenewFailures: new Counter({ name: 'vigil_recorder_lease_renew_failures_total', help: 'Lease renewal rounds that failed (database unreachable or erroring)', registers: [registry] }),
+    leasesLost: new Counter({ name: 'vigil_recorder_leases_lost_total', help: 'Camera leases this node lost or gave up, by reason (moved, expired, released)', labelNames: ['reason'], registers: [registry] }),
+    fencedWrites: new Counter({ name: 'vigil_recorder_fenced_writes_total', help: 'Index writes refused because the camera lease had moved to another node, by kind', labelNames: ['kind'], registers: [registry] }),
   };
   const lastState = new Map<string, CameraState>();
   return {

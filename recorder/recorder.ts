@@ -6,17 +6,23 @@ import type { Logger } from '../src/logger.ts';
 import type { ResolvedConfig } from '../src/config/load.ts';
 import type { ObjectStore } from '../src/store/object-store.ts';
 import type { Database } from '../src/db/schema.ts';
-import { SegmentsRepo } from '../src/db/segments-repo.ts';
+import { SegmentsRepo, type SegmentRecord } from '../src/db/segments-repo.ts';
 import { GapsRepo } from '../src/db/gaps-repo.ts';
 import { EventsRepo } from '../src/db/events-repo.ts';
 import { CamerasRepo } from '../src/db/cameras-repo.ts';
-import { CameraRecorder, type CameraSource } from './camera-recorder.ts';
-import { Spool, planSpoolDrops } from './spool.ts';
+import { CameraRecorder, type CameraIndex, type CameraSource } from './camera-recorder.ts';
+import { Spool, planSpoolDrops, type ReadyFile } from './spool.ts';
 import { Uploader } from './uploader.ts';
 import { createRecorderMetrics, type RecorderMetrics } from './recorder-metrics.ts';
 import { sourceFor } from './camera-source.ts';
 import type { RecorderEvent } from '../src/notify/notice.ts';
 import { LiveHub } from './live/live-hub.ts';
+import type { ExtraOutput } from './ffmpeg-args.ts';
+import type { CameraConfig } from '../src/config/schema.ts';
+import { FencedWrites, type Fence } from '../src/db/fenced-writes.ts';
+import { LeasesRepo } from '../src/db/leases-repo.ts';
+import { LeaseKeeper, type LossReason } from './leases/lease-keeper.ts';
+import { readyFilesToKeep } from './leases/spool-adoption.ts';
 
 /**
  * The recorder role: one CameraRecorder per enabled camera, one spool, one uploader, and the
@@ -35,10 +41,20 @@ export interface RecorderDeps {
   quotaCheckMs?: number;
   /** Told of camera transitions, gaps, spool drops and upload outcomes (src/notify/). Must not throw. */
   notify?: (event: RecorderEvent) => void;
+  /**
+   * Many recorders on one PostgreSQL index (recorder/leases/): record only the cameras this
+   * node holds a lease on, every index write fenced by the lease epoch. Absent: every camera.
+   */
+  leases?: { nodeId: string; sites: string[] | null; ttlMs: number; renewMs: number };
 }
 
-/** Free space kept on the spool disk besides the quota, so ffmpeg never hits ENOSPC first. */
+/**
+ * Free space kept on the spool disk besides the quota, so ffmpeg never hits ENOSPC first; on a
+ * small disk (a tmpfs, an SD card) at most a quarter of it, else the quota goes below zero and
+ * every waiting segment is dropped the moment the store goes away (found by the chaos suite).
+ */
 const SPOOL_DISK_RESERVE_BYTES = 64 * 1024 * 1024;
+const SPOOL_DISK_RESERVE_MAX_SHARE = 0.25;
 
 export class Recorder {
   readonly metrics: RecorderMetrics;
@@ -52,6 +68,12 @@ export class Recorder {
   private readonly events: EventsRepo;
   private cancelQuota: (() => void) | null = null;
   private stopping = false;
+  private keeper: LeaseKeeper | null = null;
+  private readonly fenced: FencedWrites;
+  /** Spool file → the lease it was recorded under (lease mode). */
+  private readonly fences = new Map<string, Fence>();
+  private readonly liveOutputs = new Map<string, ExtraOutput>();
+  private stopGraceMs = 0;
 
   constructor(private readonly d: RecorderDeps) {
     const now = () => d.clock.nowMs();
@@ -60,6 +82,7 @@ export class Recorder {
     this.segments = new SegmentsRepo(d.db, now);
     this.gaps = new GapsRepo(d.db, now);
     this.events = new EventsRepo(d.db);
+    this.fenced = new FencedWrites(d.db, now);
     this.uploader = new Uploader({
       spool: this.spool,
       clock: d.clock,
@@ -67,7 +90,7 @@ export class Recorder {
       ...(d.random ? { random: d.random } : {}),
       target: {
         putObject: (key, data) => d.store.put(key, data, { contentType: 'video/mp4' }),
-        recordSegment: async (row) => void (await this.segments.insert(row)),
+        recordSegment: (row, file) => this.recordSegment(row, file),
       },
       onLatency: (s) => this.metrics.uploadLatency.observe(s),
     });
@@ -97,16 +120,62 @@ export class Recorder {
 
   async start(): Promise<void> {
     const cams = new CamerasRepo(this.d.db, () => this.d.clock.nowMs());
+    const enabled = this.d.config.cameras.filter((c) => c.enabled);
+    if (this.d.leases) {
+      for (const cam of enabled) await cams.upsert({ id: cam.id, name: cam.name ?? null, siteId: cam.site ?? null, source: cam.onvif ? 'onvif' : 'rtsp' });
+      this.keeper = new LeaseKeeper({
+        ...this.d.leases,
+        cameras: enabled.map((c) => ({ cameraId: c.id, siteId: c.site ?? null, nodes: c.recorders ?? null })),
+        repo: new LeasesRepo(this.d.db),
+        clock: this.d.clock,
+        log: this.d.log,
+        metrics: this.metrics,
+        onGained: (cameraId, fence) => this.startCamera(enabled.find((c) => c.id === cameraId)!, cams, fence),
+        onLost: (cameraId, _fence, reason) => this.stopCamera(cameraId, reason),
+      });
+      this.uploader.on('uploaded', () => this.metrics.uploadQueue.set(this.uploader.pending()));
+      this.scheduleQuotaCheck();
+      await this.keeper.start();
+      return;
+    }
     await this.uploader.resume();
-    const ready = await this.spool.listReady();
-    for (const cam of this.d.config.cameras.filter((c) => c.enabled)) {
+    for (const cam of enabled) {
       await cams.upsert({ id: cam.id, name: cam.name ?? null, siteId: cam.site ?? null, source: cam.onvif ? 'onvif' : 'rtsp' });
-      const coveredUntilMs = maxOrNull([
-        ...[await this.segments.last(cam.id)].filter((s) => s !== null).map((s) => s.startMs + s.durationMs),
-        await this.gaps.lastEndMs(cam.id),
-        ...ready.filter((f) => f.cameraId === cam.id).map((f) => f.startMs + f.durationMs),
-      ]);
-      const liveOutput = await this.live?.addCamera(cam.id);
+      await this.startCamera(cam, cams, null);
+    }
+    this.uploader.on('uploaded', () => this.metrics.uploadQueue.set(this.uploader.pending()));
+    this.scheduleQuotaCheck();
+  }
+
+  /**
+   * Starts one camera's recorder, accounted from where the index (and spool) leave off. With a
+   * fence (lease mode) its index writes carry the lease epoch, and only the spool's segments
+   * after what the index already covers are kept and uploaded under this lease.
+   */
+  private async startCamera(cam: CameraConfig, cams: CamerasRepo, fence: Fence | null): Promise<void> {
+    if (this.stopping) return;
+    const indexedUntilMs = maxOrNull([
+      ...[await this.segments.last(cam.id)].filter((s) => s !== null).map((s) => s.startMs + s.durationMs),
+      await this.gaps.lastEndMs(cam.id),
+    ]);
+    let ready = (await this.spool.listReady()).filter((f) => f.cameraId === cam.id);
+    if (fence) {
+      const { keep, drop } = readyFilesToKeep(ready, indexedUntilMs, this.uploader.inFlight);
+      for (const f of drop) {
+        this.d.log.warn({ cameraId: cam.id, file: f.path }, 'spool segment overlaps footage another node indexed meanwhile; removed');
+        await this.spool.remove(f.path);
+      }
+      for (const f of keep) {
+        this.fences.set(f.path, fence);
+        this.uploader.enqueue(f);
+      }
+      ready = keep;
+    }
+    const coveredUntilMs = maxOrNull([indexedUntilMs, ...ready.map((f) => f.startMs + f.durationMs)]);
+    {
+      const liveOutput = this.liveOutputs.get(cam.id) ?? (await this.live?.addCamera(cam.id));
+      if (liveOutput) this.liveOutputs.set(cam.id, liveOutput);
+      const index: CameraIndex = fence ? this.fencedIndex(fence) : { insertGap: (g) => this.gaps.insert(g), insertEvent: (e) => this.events.insert(e) };
       const recorder = new CameraRecorder({
         cameraId: cam.id,
         ...(liveOutput ? { liveOutput } : {}),
@@ -119,11 +188,12 @@ export class Recorder {
         spool: this.spool,
         clock: this.d.clock,
         log: this.d.log,
-        index: { insertGap: (g) => this.gaps.insert(g), insertEvent: (e) => this.events.insert(e) },
+        index,
         metrics: this.metrics,
         ...(this.d.notify ? { notify: this.d.notify } : {}),
         coveredUntilMs,
         onReady: (file) => {
+          if (fence) this.fences.set(file.path, fence);
           this.uploader.enqueue(file);
           this.metrics.uploadQueue.set(this.uploader.pending());
         },
@@ -133,8 +203,6 @@ export class Recorder {
       this.cameras.set(cam.id, recorder);
       await recorder.start();
     }
-    this.uploader.on('uploaded', () => this.metrics.uploadQueue.set(this.uploader.pending()));
-    this.scheduleQuotaCheck();
   }
 
   /**
@@ -146,6 +214,9 @@ export class Recorder {
     const drainMs = opts.drainMs ?? 10_000;
     this.stopping = true;
     this.cancelQuota?.();
+    this.stopGraceMs = opts.afterGroupSignal ? 1_000 : 0;
+    // Lease mode: cameras stop and their last segments are uploaded before the leases go.
+    await this.keeper?.stop();
     await Promise.all([...this.cameras.values()].map((c) => c.stop({ graceMs: opts.afterGroupSignal ? 1_000 : 0 })));
     this.d.log.debug({ pending: this.uploader.pending() }, 'cameras stopped; draining uploads');
     let cancel: () => void = () => undefined;
@@ -153,6 +224,54 @@ export class Recorder {
     cancel();
     this.uploader.stop();
     await this.live?.close();
+  }
+
+  /** Lease mode: the cameras this node holds, with their epochs (empty on a single node). */
+  heldLeases(): Array<{ cameraId: string; epoch: number }> {
+    return this.keeper?.heldLeases() ?? [];
+  }
+
+  /** Stops a camera whose lease is lost or handed over; a hand-over first uploads its spool. */
+  private async stopCamera(cameraId: string, reason: LossReason): Promise<void> {
+    const recorder = this.cameras.get(cameraId);
+    this.cameras.delete(cameraId);
+    await recorder?.stop({ graceMs: this.stopGraceMs });
+    if (reason === 'moved' || reason === 'expired') return; // what waits would be refused anyway
+    const deadlineMs = this.d.clock.nowMs() + Math.min(10_000, this.d.leases?.ttlMs ?? 10_000) / 2;
+    while (this.d.clock.nowMs() < deadlineMs && (await this.spool.listReady()).some((f) => f.cameraId === cameraId)) {
+      await new Promise<void>((r) => this.d.clock.setTimer(200, r));
+    }
+  }
+
+  private fencedIndex(fence: Fence): CameraIndex {
+    const refused = (kind: string, cameraId: string) => {
+      this.metrics.fencedWrites.inc({ kind });
+      this.d.log.warn({ cameraId, kind, epoch: fence.epoch }, 'index write refused: the camera lease moved to another node');
+    };
+    return {
+      insertGap: async (g) => void ((await this.fenced.insertGap(g, fence)) === 'fenced' && refused('gap', g.cameraId)),
+      insertEvent: async (e) => void ((await this.fenced.insertEvent(e, fence)) === 'fenced' && refused('event', e.cameraId)),
+    };
+  }
+
+  /**
+   * The uploader's index write. Lease mode: fenced by the epoch the segment was recorded under;
+   * a refused segment's object is deleted (unless a row of that key exists), so neither the
+   * index nor `vigil reindex` ever sees footage the lease holder did not record.
+   */
+  private async recordSegment(row: SegmentRecord, file: ReadyFile): Promise<void | 'fenced'> {
+    if (!this.d.leases) return void (await this.segments.insert(row));
+    const fence = this.fences.get(file.path);
+    const outcome = fence ? await this.fenced.insertSegment(row, fence) : 'fenced';
+    if (outcome !== 'fenced') {
+      this.fences.delete(file.path);
+      return;
+    }
+    if (!(await this.segments.byObjectKey(row.objectKey))) await this.d.store.delete([row.objectKey]);
+    this.fences.delete(file.path);
+    this.metrics.fencedWrites.inc({ kind: 'segment' });
+    this.d.log.warn({ cameraId: row.cameraId, objectKey: row.objectKey, epoch: fence?.epoch ?? null }, 'segment refused: the camera lease moved to another node while it waited; its object was deleted');
+    return 'fenced';
   }
 
   cameraStates(): Array<{ cameraId: string; state: string; sinceMs: number; reason: string | null; detail: string }> {
@@ -167,7 +286,8 @@ export class Recorder {
     this.metrics.spoolBytes.set(used);
     let quota = this.d.config.recorder.spoolQuotaBytes;
     const disk = await statfs(this.spool.root).catch(() => null);
-    if (disk) quota = Math.min(quota, used + Number(disk.bavail) * Number(disk.bsize) - SPOOL_DISK_RESERVE_BYTES);
+    const reserve = disk ? Math.min(SPOOL_DISK_RESERVE_BYTES, Math.floor(Number(disk.blocks) * Number(disk.bsize) * SPOOL_DISK_RESERVE_MAX_SHARE)) : 0;
+    if (disk) quota = Math.min(quota, used + Number(disk.bavail) * Number(disk.bsize) - reserve);
     this.metrics.spoolQuotaBytes.set(Math.max(0, quota));
     if (disk) {
       this.metrics.spoolDiskFreeBytes.set(Number(disk.bavail) * Number(disk.bsize));
@@ -178,10 +298,14 @@ export class Recorder {
     for (const f of drops) {
       this.uploader.forget(f.path);
       await this.spool.remove(f.path);
-      await this.gaps.insert({
+      const gap = {
         cameraId: f.cameraId, startMs: f.startMs, endMs: f.startMs + f.durationMs, reason: 'spool_full',
         detail: 'spool over its quota while the object store was unreachable; oldest footage dropped to keep recording',
-      });
+      };
+      const fence = this.fences.get(f.path);
+      this.fences.delete(f.path);
+      if (!this.d.leases) await this.gaps.insert(gap);
+      else if (fence) await this.fenced.insertGap(gap, fence);
       this.metrics.spoolDropped.inc({ camera: f.cameraId });
       this.metrics.gapSeconds.inc({ camera: f.cameraId, reason: 'spool_full' }, f.durationMs / 1000);
     }

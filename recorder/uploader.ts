@@ -15,7 +15,7 @@ import type { ReadyFile, Spool } from './spool.ts';
  * still in the spool) and duplicates nothing (the key is derived from the timing, the put is
  * idempotent and the row insert ignores a key already indexed).
  *
- * Emits 'uploaded' (SegmentRow) and 'retry' ({ file, error, delayMs }).
+ * Emits 'uploaded' (SegmentRow), 'fenced' (SegmentRow, refused: lease moved) and 'retry' ({ file, error, delayMs }).
  */
 export interface SegmentRow {
   cameraId: string;
@@ -29,8 +29,11 @@ export interface SegmentRow {
 
 export interface UploadTarget {
   putObject(key: string, data: Buffer): Promise<void>;
-  /** Idempotent by objectKey. */
-  recordSegment(row: SegmentRow): Promise<void>;
+  /**
+   * Idempotent by objectKey. 'fenced': refused because the camera's lease moved to another node
+   * while the segment waited (many recorders, recorder/leases/); the spool file is then removed.
+   */
+  recordSegment(row: SegmentRow, file: ReadyFile): Promise<void | 'fenced'>;
 }
 
 export interface UploaderOptions {
@@ -133,9 +136,13 @@ export class Uploader extends EventEmitter {
         initBytes: initSegmentLength(data) ?? 0,
       };
       await this.o.target.putObject(row.objectKey, data);
-      await this.o.target.recordSegment(row);
+      const outcome = await this.o.target.recordSegment(row, file);
       await this.o.spool.remove(file.path);
       this.queued.delete(file.path);
+      if (outcome === 'fenced') {
+        this.emit('fenced', row);
+        return;
+      }
       this.failures = 0;
       this.o.onLatency?.((this.o.clock.nowMs() - began) / 1000);
       this.emit('uploaded', row);

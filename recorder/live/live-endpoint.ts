@@ -125,6 +125,23 @@ export class LiveEndpoint {
   }
 }
 
+/**
+ * The endpoint the configuration asks for (live.endpointPort set), listening; null when none.
+ * For bin/: `const ep = await startLiveEndpointFromConfig(config.live, recorder.live, log)`.
+ */
+export async function startLiveEndpointFromConfig(
+  live: { endpointHost: string; endpointPort?: number | undefined; secret?: string | undefined },
+  hub: LiveHub | null,
+  log: Logger,
+): Promise<LiveEndpoint | null> {
+  if (live.endpointPort === undefined || !hub) return null;
+  if (!live.secret) throw new VigilError('config_invalid', 'live.secret is required when live.endpointPort is set', { hint: 'Generate one with: openssl rand -base64 32' });
+  const endpoint = new LiveEndpoint({ hub, secret: live.secret, log, listen: { host: live.endpointHost, port: live.endpointPort } });
+  await endpoint.listen();
+  log.info({ host: live.endpointHost, port: endpoint.port }, 'live endpoint listening for the API');
+  return endpoint;
+}
+
 /** A LiveSink over a WebSocket (close reasons are cut to the 123 bytes a close frame holds). */
 export function wsSink(ws: WebSocket): LiveSink {
   return {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../src/clock.ts';
@@ -26,7 +26,7 @@ export interface LiveHubOptions {
   log: Logger;
   registry?: Registry;
   ffmpegPath?: string;
-  /** Longest live fragment (default 200 ms). */
+  /** Longest live fragment (default 40 ms: one frame at 25 fps). */
   fragmentMs?: number;
   /** Packets ffmpeg holds for live while the recorder does not read (default 100, 4 s at 25 fps). */
   queuePackets?: number;
@@ -85,7 +85,7 @@ export class LiveHub {
     await tap.listen();
     this.channels.set(cameraId, channel);
     this.taps.set(cameraId, tap);
-    return buildLiveOutput({ socketPath, fragmentMs: this.o.fragmentMs ?? 200, queuePackets: this.o.queuePackets ?? 100 });
+    return buildLiveOutput({ socketPath, fragmentMs: this.o.fragmentMs ?? 40, queuePackets: this.o.queuePackets ?? 100 });
   }
 
   hasCamera(cameraId: string): boolean {
@@ -143,7 +143,34 @@ export class LiveHub {
         hint: 'Set live.socketDir to a short path such as /run/vigil or /tmp.',
       });
     }
+    await writeFile(path.join(dir, 'owner'), `${hostname()} ${process.pid}`);
+    await removeAbandoned(parent, dir);
     this.dir = dir;
     return dir;
+  }
+}
+
+/**
+ * Socket directories of recorders that died without cleaning up (SIGKILL): same host name (a
+ * container sharing /tmp has its own name and pid numbers), owner process gone.
+ */
+async function removeAbandoned(parent: string, own: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith('vigil-live-'))) {
+    const dir = path.join(parent, name);
+    if (dir === own) continue;
+    const [host, pidText] = (await readFile(path.join(dir, 'owner'), 'utf8').catch(() => '')).split(' ');
+    const pid = Number(pidText);
+    if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -21,7 +21,7 @@ export function createLiveMetrics(registry: Registry) {
     }),
     snapshotSeconds: new Histogram({
       name: 'vigil_live_snapshot_seconds',
-      help: 'Time to decode the latest keyframe and encode a JPEG snapshot',
+      help: 'From a snapshot ask needing a decode to its JPEG (waiting for a decoder included)',
       buckets: [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
       registers: [registry],
     }),

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import type { Clock } from '../../src/clock.ts';
 import { VigilError } from '../../src/errors.ts';
-import { decodeFirstFrame } from '../../src/thumbnail/keyframe-decode.ts';
+import type { RawFrame } from '../../src/thumbnail/keyframe-decode.ts';
+import { decodeFirstFrames, type DecodeItem } from './batch-decode.ts';
 import type { LiveFragment } from './live-channel.ts';
 import type { LiveMetrics } from './live-metrics.ts';
 
@@ -30,8 +31,10 @@ export interface SnapshotMakerOptions {
   metrics?: LiveMetrics;
   /** Drop cached pictures nobody asked for since (default 60 s). */
   forgetAfterMs?: number;
-  /** Decodes run at once (default: the CPU count); a wall of 30 asks queues, not thrashes. */
+  /** ffmpeg runs at once (default: the CPU count); a wall of 30 asks queues, not thrashes. */
   maxConcurrentDecodes?: number;
+  /** Keyframes decoded by one ffmpeg run (default 10): what queued while the runs were busy. */
+  maxBatch?: number;
 }
 
 export const MIN_SNAPSHOT_WIDTH_PX = 16;
@@ -49,7 +52,7 @@ export class SnapshotMaker {
   private readonly entries = new Map<string, Entry>();
   private decodeCount = 0;
   private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly queue: Array<{ item: DecodeItem; done: (r: RawFrame | Error) => void }> = [];
 
   constructor(private readonly o: SnapshotMakerOptions) {}
 
@@ -100,28 +103,38 @@ export class SnapshotMaker {
 
   private async make(cameraId: string, kf: { init: Buffer; fragment: LiveFragment }, widthPx: number): Promise<LiveSnapshot> {
     this.decodeCount++;
-    const limit = this.o.maxConcurrentDecodes ?? availableParallelism();
-    // A finished decode hands its slot straight to the next waiting one.
-    if (this.running >= limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.running++;
-    try {
-      return await this.decode(cameraId, kf, widthPx);
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
-  }
-
-  private async decode(cameraId: string, kf: { init: Buffer; fragment: LiveFragment }, widthPx: number): Promise<LiveSnapshot> {
     const started = performance.now();
-    const frame = await decodeFirstFrame(Buffer.concat([kf.init, kf.fragment.bytes]), this.o.ffmpegPath);
+    const frame = await new Promise<RawFrame | Error>((done) => {
+      // Decoded at twice the asked width: ffmpeg's fast scaler trims the raw frame, sharp makes the picture.
+      this.queue.push({ item: { mp4: Buffer.concat([kf.init, kf.fragment.bytes]), maxWidthPx: widthPx * 2 }, done });
+      this.dispatch();
+    });
+    if (frame instanceof Error) throw frame;
     const { data, info } = await sharp(frame.rgb, { raw: { width: frame.widthPx, height: frame.heightPx, channels: 3 } })
       .resize({ width: widthPx })
       .jpeg({ quality: 75 })
       .toBuffer({ resolveWithObject: true });
     this.o.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
     return { cameraId, jpeg: data, widthPx: info.width, heightPx: info.height, capturedAtMs: kf.fragment.receivedAtMs };
+  }
+
+  /**
+   * Starts an ffmpeg run when one is free, with everything queued (up to maxBatch): a lone
+   * ask is decoded at once; asks that come while runs are busy share the next run.
+   */
+  private dispatch(): void {
+    const limit = this.o.maxConcurrentDecodes ?? availableParallelism();
+    while (this.running < limit && this.queue.length) {
+      const batch = this.queue.splice(0, this.o.maxBatch ?? 10);
+      this.running++;
+      void decodeFirstFrames(batch.map((b) => b.item), this.o.ffmpegPath)
+        .catch((e: Error) => batch.map(() => e))
+        .then((frames) => {
+          batch.forEach((b, i) => b.done(frames[i]!));
+          this.running--;
+          this.dispatch();
+        });
+    }
   }
 
   private forgetOld(now: number): void {

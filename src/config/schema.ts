@@ -65,6 +65,8 @@ export const cameraSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Days of footage kept for this camera, over its site's and the default. */
   retentionDays: z.number().int({ error: 'must be a whole number of days' }).min(1, { error: 'must be at least 1 day' }).optional(),
+  /** Many recorders: only these recorder nodes (recorder.nodeId) may record this camera. */
+  recorders: z.array(z.string().min(1)).min(1).optional(),
 });
 
 export const configSchema = z
@@ -116,8 +118,16 @@ export const configSchema = z
         spoolDir: z.string().min(1).optional(),
         spoolQuotaBytes: z.number().int().positive().default(2 * 1024 ** 3),
         ffmpegPath: z.string().min(1).default('ffmpeg'),
+        /** Many recorders on PostgreSQL: this node's name (default: hostname + a hash of dataDir). */
+        nodeId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'must be 1–100 letters, digits, dots, dashes or underscores' }).optional(),
+        /** Many recorders: sites whose cameras this node may record (default: every site). */
+        sites: z.array(slug('site')).min(1).optional(),
+        /** Many recorders: a camera lease lasts this long unrenewed; a dead node's cameras move after it. */
+        leaseTtlMs: positiveMs.min(2_000, { error: 'must be at least 2000 ms' }).default(15_000),
+        /** Many recorders: how often leases are renewed and cameras (re)balanced; under leaseTtlMs / 2. */
+        leaseRenewMs: positiveMs.min(200, { error: 'must be at least 200 ms' }).default(3_000),
       })
-      .default({ segmentMs: 10_000, stallTimeoutMs: 5_000, spoolQuotaBytes: 2 * 1024 ** 3, ffmpegPath: 'ffmpeg' }),
+      .default({ segmentMs: 10_000, stallTimeoutMs: 5_000, spoolQuotaBytes: 2 * 1024 ** 3, ffmpegPath: 'ffmpeg', leaseTtlMs: 15_000, leaseRenewMs: 3_000 }),
     /** The HTTP API: sessions, login rate limit, request bounds, reverse proxies. */
     api: z
       .strictObject({
@@ -158,8 +168,8 @@ export const configSchema = z
     live: z
       .strictObject({
         enabled: z.boolean().default(true),
-        /** Longest live fragment: what live waits for before bytes leave ffmpeg (40 = one frame at 25 fps). */
-        fragmentMs: z.number().int({ error: 'must be a whole number of milliseconds' }).min(20, { error: 'must be at least 20 ms' }).max(2_000, { error: 'must be at most 2000 ms' }).default(200),
+        /** Longest live fragment: what live waits for before bytes leave ffmpeg (40 = one frame at 25 fps; bench/live.ts). */
+        fragmentMs: z.number().int({ error: 'must be a whole number of milliseconds' }).min(20, { error: 'must be at least 20 ms' }).max(2_000, { error: 'must be at most 2000 ms' }).default(40),
         /** A viewer whose oldest unacknowledged fragment is older than this is skipped ahead to the next keyframe. */
         maxViewerLagMs: positiveMs.default(1_500),
         /** A viewer behind for this long without a break is dropped. */
@@ -199,6 +209,9 @@ export const configSchema = z
         path: ['database', 'postgresUrl'],
         message: 'is required when database.driver is "postgres"',
       });
+    }
+    if (cfg.recorder.leaseRenewMs * 2 > cfg.recorder.leaseTtlMs) {
+      ctx.addIssue({ code: 'custom', path: ['recorder', 'leaseRenewMs'], message: `must be at most half of recorder.leaseTtlMs (${cfg.recorder.leaseTtlMs} ms), so a lease is renewed at least twice before it runs out` });
     }
     if ((cfg.live.endpointPort !== undefined || cfg.live.recorderUrl) && !cfg.live.secret) {
       ctx.addIssue({ code: 'custom', path: ['live', 'secret'], message: 'is required when live.endpointPort or live.recorderUrl is set (the API and the recorder share it)' });

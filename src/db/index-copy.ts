@@ -45,6 +45,13 @@ export const COPY_TABLES: readonly CopyTable[] = [
   { table: 'audit_log', key: 'seq', identity: false },
 ];
 
+/**
+ * Tables of runtime coordination, not of record: recorder nodes and camera leases (migration
+ * 0006) belong to the PostgreSQL nodes that hold them and are empty or meaningless in an
+ * embedded SQLite install, so they are not copied.
+ */
+export const RUNTIME_TABLES: readonly string[] = ['recorder_nodes', 'camera_leases'];
+
 export interface TableCopyResult {
   table: string;
   sourceRows: number;
@@ -178,7 +185,7 @@ async function checkSameSchema(source: Kysely<any>, target: Kysely<any>): Promis
   }
   if (fromPg.join() !== latest.join()) throw new VigilError('database_unavailable', `the PostgreSQL index is at migration ${fromPg.at(-1) ?? '(none)'}, not ${latest.at(-1)}`, { hint: 'Run "vigil migrate" against it first.' });
   const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name`.execute(source);
-  const known = new Set(COPY_TABLES.map((t) => t.table));
+  const known = new Set([...COPY_TABLES.map((t) => t.table), ...RUNTIME_TABLES]);
   const unknown = tables.rows.map((r) => r.name).filter((n) => !known.has(n));
   if (unknown.length > 0) throw new VigilError('internal', `the SQLite index has tables the copy does not know (${unknown.join(', ')}); this Vigil cannot copy it faithfully`);
 }

@@ -1,6 +1,7 @@
 import { Migrator, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { migration0004 } from './migration-0004-cases-evidence-audit.ts';
 import { migration0005 } from './migration-0005-retention.ts';
+import { migration0006 } from './migration-0006-leases.ts';
 
 /**
  * In-code migrations for Kysely's Migrator, in name order. Each is built for a dialect, so the
@@ -136,6 +137,8 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
     '0004_cases_evidence_audit': migration0004(withId, dialect),
     // Retention marks and expired ranges (src/db/migration-0005-retention.ts).
     '0005_retention': migration0005(withId),
+    // Recorder node heartbeats and camera leases (src/db/migration-0006-leases.ts).
+    '0006_leases': migration0006(),
   };
 }
 

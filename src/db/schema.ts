@@ -210,6 +210,8 @@ export interface Database {
   api_tokens: ApiTokensTable;
   login_attempts: LoginAttemptsTable;
   expired_ranges: ExpiredRangesTable;
+  recorder_nodes: RecorderNodesTable;
+  camera_leases: CameraLeasesTable;
 }
 
 /** Footage removed by retention (migration 0005): expired by policy, not lost. */
@@ -221,4 +223,23 @@ export interface ExpiredRangesTable {
   /** 'age' or 'quota'. */
   reason: string;
   created_ms: number;
+}
+
+/** A recorder node's heartbeat (migration 0006): live while expires_ms is ahead. */
+export interface RecorderNodesTable {
+  node_id: string;
+  /** JSON array of site ids, or null for every site. */
+  sites: string | null;
+  started_ms: number;
+  heartbeat_ms: number;
+  expires_ms: number;
+}
+
+/** Which node records a camera, under which epoch, until when (migration 0006). Never deleted. */
+export interface CameraLeasesTable {
+  camera_id: string;
+  node_id: string;
+  epoch: number;
+  expires_ms: number;
+  taken_ms: number;
 }

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
 import { systemClock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import { openDatabase } from '../../src/db/database.ts';
@@ -28,6 +29,7 @@ const SECRET = 'office-webhook-secret-0123456789';
 const TOKEN = 'zalo-bridge-token-Zx81';
 
 interface Hit {
+  path: string;
   status: number;
   body: string;
   headers: Record<string, string | string[] | undefined>;
@@ -41,6 +43,8 @@ describe('webhook notifications of a camera outage', () => {
   let db: Kysely<Database>;
   let receiver: Server;
   let dataDir: string;
+  let objectsDir: string;
+  let registry: Registry;
   const hits: Hit[] = [];
   const logLines: string[] = [];
   let failFirst = 2;
@@ -51,12 +55,13 @@ describe('webhook notifications of a camera outage', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const status = failFirst-- > 0 ? 500 : 204;
-        hits.push({ status, body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, atMs: Date.now() });
+        hits.push({ path: req.url ?? '', status, body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, atMs: Date.now() });
         res.writeHead(status).end();
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/bridge/${TOKEN}?token=${TOKEN}`;
+    const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const hookUrl = `${base}/bridge/${TOKEN}?token=${TOKEN}`;
 
     sim = await CameraSimulator.start({
       cameras: [defaultSpec(0, { id: 'ward-x-counter-3', video: 'h264', audio: 'none' }), defaultSpec(1, { id: 'ward-y-counter-1', video: 'h264', audio: 'none' })],
@@ -77,14 +82,20 @@ describe('webhook notifications of a camera outage', () => {
         })),
         notify: {
           cameraDownAfterMs: 1_500,
-          // The district's chat group: every camera of its wards, and nothing of ward-y.
-          webhooks: [{ id: 'zalo-district-1', url: hookUrl, secret: SECRET, sites: ['district-1'] }],
+          storeDownAfterMs: 1_500,
+          webhooks: [
+            // The district's chat group: every camera of its wards, and nothing of ward-y.
+            { id: 'zalo-district-1', url: hookUrl, secret: SECRET, sites: ['district-1'] },
+            // The operations team: the whole install's storage problems.
+            { id: 'ops', url: `${base}/ops`, secret: SECRET, events: ['store_unreachable', 'store_recovered', 'spool_full'] },
+          ],
         },
       },
       { env: {}, cwd: dataDir },
     );
     const log = createLogger({ level: 'debug', destination: new Writable({ write: (c, _e, cb) => (logLines.push(...String(c).trim().split('\n')), cb()) }) });
-    const registry = createMetricsRegistry({ defaultMetrics: false });
+    registry = createMetricsRegistry({ defaultMetrics: false });
+    objectsDir = config.storage.fsRoot;
     db = await openDatabase(config.database);
     notifier = createNotifier(config, { clock: systemClock, log, registry, retryBaseMs: 300 })!;
     recorder = new Recorder({ config, clock: systemClock, log, registry, store: createObjectStore(config), db, notify: notifier.handle });
@@ -149,4 +160,27 @@ describe('webhook notifications of a camera outage', () => {
     expect(logLines.some((l) => l.includes('webhook delivery failed; will retry') && l.includes('"webhook":"zalo-district-1"') && l.includes('"status":500'))).toBe(true);
     expect(logLines.filter((l) => l.includes(TOKEN))).toEqual([]);
   }, 90_000);
+
+  it('tells the operations webhook when the object store stops taking segments, and when it is back', async () => {
+    // The fs store's root replaced by a plain file: every put fails (even for root).
+    renameSync(objectsDir, `${objectsDir}.away`);
+    writeFileSync(objectsDir, 'not a folder');
+    const opsHits = () => hits.filter((h) => h.path === '/ops' && h.status === 204).map((h) => JSON.parse(h.body) as { kind: string; text: string; data: { failures: number } });
+    try {
+      await waitFor('store_unreachable delivered', () => opsHits().some((m) => m.kind === 'store_unreachable') || undefined, { timeoutMs: 30_000, intervalMs: 100 });
+      expect(await registry.metrics()).toMatch(/^vigil_upload_consecutive_failures [1-9]\d*$/m);
+    } finally {
+      rmSync(objectsDir);
+      renameSync(`${objectsDir}.away`, objectsDir);
+      mkdirSync(objectsDir, { recursive: true });
+    }
+    await waitFor('store_recovered delivered', () => opsHits().some((m) => m.kind === 'store_recovered') || undefined, { timeoutMs: 30_000, intervalMs: 100 });
+    const [down, back] = opsHits();
+    expect(down!.text).toMatch(/^🔴 \[Vigil\] Không lưu được video vào kho lưu trữ từ .* \(\d+ lần thử lỗi\)\. Video đang được giữ tạm trên máy ghi hình\./);
+    expect(down!.data.failures).toBeGreaterThanOrEqual(2);
+    expect(back!.text).toMatch(/^🟢 \[Vigil\] Kho lưu trữ hoạt động trở lại lúc /);
+    expect(await registry.metrics()).toMatch(/^vigil_upload_consecutive_failures 0$/m);
+    // Install-wide notices never reach the site-scoped chat group.
+    expect(hits.filter((h) => h.path !== '/ops' && /store_/.test(JSON.parse(h.body).kind))).toEqual([]);
+  }, 60_000);
 });

@@ -160,7 +160,7 @@ describe('moving an embedded install to PostgreSQL + MinIO with vigil migrate', 
     expect(first.out).not.toContain('vigil-test-pw'); // the URL's password is never printed
     const again = vigil(['migrate', '--config', configFile]);
     expect(again.code).toBe(0);
-    expect(again.out).toMatch(/Nothing to run: the schema is at 0005_retention, the latest\./);
+    expect(again.out).toMatch(/Nothing to run: the schema is at 0006_leases, the latest\./);
   });
 
   it('copies the objects and every table, verified: same rows, intact audit chain, every object in the bucket', async () => {
@@ -230,9 +230,9 @@ describe('moving an embedded install to PostgreSQL + MinIO with vigil migrate', 
 
   it('refuses a SQLite index that is behind this version, and a target that is not PostgreSQL', async () => {
     const lite = await dbs.open('sqlite');
-    await sql`delete from kysely_migration where name = '0005_retention'`.execute(lite);
+    await sql`delete from kysely_migration where name = '0006_leases'`.execute(lite);
     const pg = await dbs.open('postgres');
-    await expect(copyIndex({ source: lite, target: pg })).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/at migration 0004_cases_evidence_audit, not 0005_retention/) });
+    await expect(copyIndex({ source: lite, target: pg })).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/at migration 0005_retention, not 0006_leases/) });
     const sqliteConfig = path.join(dir, 'vigil-sqlite.json');
     writeFileSync(sqliteConfig, JSON.stringify({ dataDir: path.join(dir, 'other') }));
     const r = vigil(['migrate', '--config', sqliteConfig, '--copy-from-sqlite', sqliteFile]);

@@ -1,0 +1,53 @@
+import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * "Only one of this role at a time" on PostgreSQL (e.g. `vigil retention` on several machines):
+ * a session advisory lock named for the role, held on one connection for the role's life.
+ * PostgreSQL frees it when that session ends, so a crashed or killed holder frees it at once and
+ * a standby takes over at its next try. Waits (polling every retryMs) until the lock is had or
+ * shouldStop() says to give up (then resolves null).
+ */
+export interface RoleLock {
+  /** Unlocks and gives the connection back. */
+  release(): Promise<void>;
+}
+
+export async function acquireRoleLock(
+  db: Kysely<any>,
+  name: string,
+  o: { clock: Clock; log: Logger; retryMs?: number; shouldStop?: () => boolean },
+): Promise<RoleLock | null> {
+  const key = `vigil:${name}`;
+  let releaseNow!: () => void;
+  const released = new Promise<void>((r) => (releaseNow = r));
+  let settle!: (got: boolean) => void;
+  const got = new Promise<boolean>((r) => (settle = r));
+  let told = false;
+  const session = db.connection().execute(async (conn) => {
+    for (;;) {
+      const r = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext(${key})) as ok`.execute(conn);
+      if (r.rows[0]?.ok) break;
+      if (!told) o.log.info({ lock: name }, `another ${name} process holds the lock; standing by until it stops`);
+      told = true;
+      if (o.shouldStop?.()) return settle(false);
+      await new Promise<void>((res) => o.clock.setTimer(o.retryMs ?? 5_000, res));
+      if (o.shouldStop?.()) return settle(false);
+    }
+    settle(true);
+    await released;
+    await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn);
+  });
+  session.catch(() => settle(false));
+  if (!(await got)) {
+    await session.catch(() => undefined);
+    return null;
+  }
+  return {
+    async release() {
+      releaseNow();
+      await session.catch(() => undefined);
+    },
+  };
+}
