@@ -110,8 +110,17 @@ export function toIsoWithOffset(ms: number, offsetMin: number): string {
   return `${local}${sign}${hh}:${mm}`;
 }
 
-/** Offset of an IANA time zone from UTC at an instant, in minutes (Asia/Ho_Chi_Minh → 420). */
-export function zoneOffsetMinutes(ms: number, timeZone: string): number {
+/** Calendar fields of an instant in an IANA time zone (24-hour clock). */
+export interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+export function localParts(ms: number, timeZone: string): LocalParts {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -123,7 +132,13 @@ export function zoneOffsetMinutes(ms: number, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(new Date(ms));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+/** Offset of an IANA time zone from UTC at an instant, in minutes (Asia/Ho_Chi_Minh → 420). */
+export function zoneOffsetMinutes(ms: number, timeZone: string): number {
+  const p = localParts(ms, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { port, positiveMs, slug, timeZone } from './field-types.ts';
 import { NOTICE_KINDS } from '../notify/notice.ts';
 import { scheduleProblems } from '../report/office-schedule.ts';
 import { cronProblem } from '../retention/retention-schedule.ts';
@@ -8,29 +9,6 @@ import { cronProblem } from '../retention/retention-schedule.ts';
  * of roles without the API), `notify` (webhooks) and `report` (office hours, holidays, the
  * daily report). Kept here and referenced from schema.ts, with their cross-key checks.
  */
-const port = z
-  .number({ error: 'must be a TCP port number' })
-  .int({ error: 'must be a whole number' })
-  .min(1, { error: 'must be from 1 to 65535' })
-  .max(65535, { error: 'must be from 1 to 65535' });
-
-const positiveMs = z.number().int({ error: 'must be a whole number of milliseconds' }).positive({ error: 'must be above 0' });
-
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an IANA time zone such as "Asia/Ho_Chi_Minh"' },
-);
-
-const slug = (what: string) =>
-  z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, { error: `must be a ${what} id of lowercase letters, digits and dashes` });
-
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, { error: 'must be a local time "HH:mm" such as "07:00" (24-hour)' });
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD, e.g. "2026-04-30"' });
 const language = z.enum(['vi', 'en'], { error: 'must be "vi" (Vietnamese) or "en" (English)' });

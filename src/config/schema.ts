@@ -1,38 +1,13 @@
 import { z } from 'zod';
 import { cronProblem } from '../retention/retention-schedule.ts';
 import { metricsSchema, notifySchema, opsConfigIssues, reportSchema } from './ops-schema.ts';
+import { port, positiveMs, slug, timeZone } from './field-types.ts';
 
 /**
  * The whole configuration, validated at start-up. Every object is strict, so a misspelt key is
  * an error rather than a silently ignored setting. Defaults are the embedded install:
  * SQLite file and a filesystem object store under ./data, HTTP on 127.0.0.1:8080.
  */
-const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const slug = (what: string) =>
-  z.string().regex(SLUG, {
-    error: `must be a ${what} id of lowercase letters, digits and dashes (e.g. "ward-x-counter-3")`,
-  });
-
-const port = z
-  .number({ error: 'must be a TCP port number' })
-  .int({ error: 'must be a whole number' })
-  .min(1, { error: 'must be from 1 to 65535' })
-  .max(65535, { error: 'must be from 1 to 65535' });
-
-const positiveMs = z.number().int({ error: 'must be a whole number of milliseconds' }).positive({ error: 'must be above 0' });
-
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an IANA time zone such as "Asia/Ho_Chi_Minh"' },
-);
-
 export const siteSchema = z.strictObject({
   id: slug('site'),
   name: z.string().min(1),

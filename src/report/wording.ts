@@ -1,3 +1,4 @@
+import { localParts, type LocalParts } from '../time.ts';
 /**
  * The words and number formats of reports and notifications, in Vietnamese (default) and
  * English. Vietnamese terms follow the shared glossary (Giờ hành chính, Khoảng trống ghi hình,
@@ -48,30 +49,8 @@ export function sortReasons(reasons: Iterable<string>): string[] {
   return [...new Set(reasons)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-export interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/** Calendar fields of an instant in a time zone (24-hour). */
-export function localParts(ms: number, timeZone: string): LocalParts {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
+// Calendar fields in a zone: src/time.ts (one implementation for the whole code base).
+export { localParts, type LocalParts };
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
