@@ -167,15 +167,15 @@ async function latency(fragmentMs: number): Promise<void> {
   await sim.stop();
 }
 
-async function cpuPerViewer(): Promise<void> {
+async function cpuPerViewer(fragmentMs: number): Promise<void> {
   const counts = values.viewers.split(',').map(Number);
   const sim = await CameraSimulator.start({ cameras: [defaultSpec(0, { video: 'h264', audio: 'pcma' })], discoveryPort: null, media: { loopSeconds: 10 } });
-  const rig = await startLiveRecorder({ cameras: [], sim, logLevel: 'warn' });
+  const rig = await startLiveRecorder({ cameras: [], sim, logLevel: 'warn', live: { fragmentMs } });
   const hub = rig.recorder.live!;
   const api = await startLiveApi({ source: hub, log: rig.log, allowed: ['cam-1'] });
   while (!hub.latestKeyframe('cam-1')) await sleep(100);
   const ffmpegPids = () => childPids(process.pid).filter((p) => /ffmpeg/.test(readFileSync(`/proc/${p}/cmdline`, 'latin1')));
-  console.log(`\nCPU of the recorder + API process and its ffmpeg, one 1080p H.264 camera (~2 Mbit/s), ${seconds} s per step`);
+  console.log(`\nCPU of the recorder + API process and its ffmpeg, one 1080p H.264 camera (~2 Mbit/s), fragments of at most ${fragmentMs} ms, ${seconds} s per step`);
   console.log('  viewers  node %core  ffmpeg %core  Mbit/s out  per viewer %core  skipped  dropped');
   let base = NaN;
   for (const n of counts) {
@@ -184,7 +184,7 @@ async function cpuPerViewer(): Promise<void> {
     child?.stdout!.on('data', (d) => (out += String(d)));
     while (child && !out.includes('ready')) await sleep(50);
     await sleep(3_000);
-    const bytes0 = Number((await rig.registry.getSingleMetric('vigil_live_bytes_out_total')!.get()).values.reduce((a, v) => a + v.value, 0));
+    const bytes0 = Number((await api.registry.getSingleMetric('vigil_live_bytes_out_total')!.get()).values.reduce((a, v) => a + v.value, 0));
     const node0 = process.cpuUsage();
     const ff = ffmpegPids();
     const ff0 = ff.reduce((a, p) => a + cpuSeconds(p), 0);
@@ -194,7 +194,7 @@ async function cpuPerViewer(): Promise<void> {
     const nodeCpu = process.cpuUsage(node0);
     const nodePct = ((nodeCpu.user + nodeCpu.system) / 1e6 / wall) * 100;
     const ffPct = ((ff.reduce((a, p) => a + cpuSeconds(p), 0) - ff0) / wall) * 100;
-    const bytes1 = Number((await rig.registry.getSingleMetric('vigil_live_bytes_out_total')!.get()).values.reduce((a, v) => a + v.value, 0));
+    const bytes1 = Number((await api.registry.getSingleMetric('vigil_live_bytes_out_total')!.get()).values.reduce((a, v) => a + v.value, 0));
     let totals = { skipped: 0, closed: 0 };
     if (child) {
       child.kill('SIGINT');
@@ -229,7 +229,12 @@ async function wall(): Promise<void> {
   }
   await sleep(3_000);
   const pids = () => [process.pid, ...childPids(process.pid)];
-  const cpuOf = () => pids().reduce((a, p) => a + cpuSeconds(p), 0);
+  // Running children, plus the CPU of children that ended (snapshot decodes): cutime + cstime.
+  const reaped = () => {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100;
+  };
+  const cpuOf = () => pids().reduce((a, p) => a + cpuSeconds(p), 0) + reaped();
   let c0 = cpuOf();
   let w0 = Date.now();
   await sleep(intervalMs * 2);
@@ -269,6 +274,6 @@ async function wall(): Promise<void> {
 
 console.log(`bench:live on ${machineFacts()}`);
 if (only.has('latency')) for (const ms of values['fragment-ms'].split(',').map(Number)) await latency(ms);
-if (only.has('cpu')) await cpuPerViewer();
+if (only.has('cpu')) for (const ms of values['fragment-ms'].split(',').map(Number)) await cpuPerViewer(ms);
 if (only.has('wall')) await wall();
 process.exit(0);

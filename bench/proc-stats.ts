@@ -17,6 +17,20 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds of a process's children that have ended and been waited for (cutime + cstime):
+ * short-lived helpers such as a thumbnail's ffmpeg, which a reading of live children misses.
+ */
+export function reapedChildrenCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
 export function pssBytes(pid: number): number {
   try {
     const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
@@ -37,6 +51,14 @@ export function cpuWindow(pids: () => number[]): { stop(): { cpuSeconds: number;
       return { cpuSeconds: total, wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
     },
   };
+}
+
+/** Whole-machine CPU jiffies from /proc/stat (every process, other users' too): busy and total. */
+export function machineCpuJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
 }
 
 export function machineFacts(): string {

@@ -1,37 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildRecordArgs, toArgv } from '../recorder/ffmpeg-args.ts';
-import { withCredentials } from '../recorder/onboarding.ts';
-import { childPids, cpuWindow, machineFacts, pssBytes } from './proc-stats.ts';
+import { childPids, machineFacts } from './proc-stats.ts';
 import { startSimProcess, type SimCameraInfo } from './sim-process.ts';
+import { measureWindow } from './measure-window.ts';
+import { startBareFfmpeg } from './bare-ffmpeg.ts';
+import { stopChild } from './stop-child.ts';
 
 /**
  * Recording cost per camera: the whole Vigil recorder (node + its ffmpeg children, uploading
  * to the embedded fs store and indexing in SQLite) against bare ffmpeg doing the same
  * segmenting, on the same simulated cameras in the same run.
  *   npm run bench:recorder -- 10,30 60      (camera counts, seconds measured per phase)
+ * (bench/system.ts is the whole-system version: MinIO, the API under load, 100 cameras.)
  */
 const counts = (process.argv[2] ?? '10,30').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 60);
 const WARMUP_MS = 8_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Figures { cpuPctPerCamera: number; pssMiBPerCamera: number; bytesPerSec: number; segments: number }
+interface Figures { cpuPct: number; pssMiB: number; bytesPerSec: number; segments: number }
 
-async function measure(pids: () => number[], dataDir: string): Promise<Figures & { cpuPct: number }> {
+async function measure(pids: () => number[], dataDir: string): Promise<Figures> {
   await sleep(WARMUP_MS);
   const bytes0 = dirBytes(dataDir);
-  const w = cpuWindow(pids);
-  let pssMax = 0;
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    await sleep(2_000);
-    pssMax = Math.max(pssMax, pids().reduce((n, p) => n + pssBytes(p), 0));
-  }
-  const { cpuSeconds, wallSeconds } = w.stop();
-  return { cpuPct: (cpuSeconds / wallSeconds) * 100, cpuPctPerCamera: 0, pssMiBPerCamera: pssMax / 2 ** 20, bytesPerSec: (dirBytes(dataDir) - bytes0) / wallSeconds, segments: countFiles(dataDir) };
+  const w = (await measureWindow([{ name: 'all', pids }], seconds * 1000)).get('all')!;
+  return { cpuPct: w.cpuPct, pssMiB: w.pssMaxBytes / 2 ** 20, bytesPerSec: (dirBytes(dataDir) - bytes0) / w.wallSeconds, segments: countFiles(dataDir) };
 }
 
 function mp4Files(dir: string) {
@@ -52,7 +47,7 @@ function countFiles(dir: string): number {
   return mp4Files(dir).length;
 }
 
-async function runVigil(cams: SimCameraInfo[]): Promise<Figures & { cpuPct: number }> {
+async function runVigil(cams: SimCameraInfo[]): Promise<Figures> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const config = path.join(dir, 'vigil.json');
   writeFileSync(config, JSON.stringify({
@@ -63,36 +58,16 @@ async function runVigil(cams: SimCameraInfo[]): Promise<Figures & { cpuPct: numb
   }));
   const p = spawn(process.execPath, ['--import', 'tsx', 'bin/vigil.ts', 'recorder', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const f = await measure(() => [p.pid!, ...childPids(p.pid!)], path.join(dir, 'objects'));
-  await stop(p);
+  await stopChild(p);
   rmSync(dir, { recursive: true, force: true });
   return f;
 }
 
-async function runBare(cams: SimCameraInfo[]): Promise<Figures & { cpuPct: number }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bare-'));
-  const procs = cams.map((c, i) => {
-    const args = buildRecordArgs({
-      inputUrl: withCredentials(c.rtspMain, c.username, c.password),
-      segmentMs: 10_000,
-      socketTimeoutMs: 7_000,
-      audio: ['transcode_aac', 'copy', 'none'][i % 3] as 'transcode_aac' | 'copy' | 'none', // as the simulator's cameras cycle
-      filePattern: path.join(dir, `${c.id}-%06d.mp4`),
-    });
-    return spawn('ffmpeg', toArgv(args), { stdio: ['ignore', 'ignore', 'ignore'] });
-  });
-  const f = await measure(() => procs.map((p) => p.pid!).filter(Boolean), dir);
-  await Promise.all(procs.map(stop));
-  rmSync(dir, { recursive: true, force: true });
+async function runBare(cams: SimCameraInfo[]): Promise<Figures> {
+  const bare = startBareFfmpeg(cams, { segmentMs: 10_000 });
+  const f = await measure(bare.pids, bare.dir);
+  await bare.stop();
   return f;
-}
-
-function stop(p: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null) return resolve();
-    p.once('exit', () => resolve());
-    p.kill('SIGINT');
-    setTimeout(() => p.kill('SIGKILL'), 10_000).unref();
-  });
 }
 
 console.log(`\n### Recorder pipeline vs bare ffmpeg (${seconds} s measured per phase, 10 s segments)`);
@@ -105,7 +80,7 @@ for (const n of counts) {
     const v = await runVigil(sim.cameras);
     const b = await runBare(sim.cameras);
     console.log(
-      `| ${n} | ${(v.cpuPct / n).toFixed(2)} % | ${(b.cpuPct / n).toFixed(2)} % | ${(v.cpuPct / b.cpuPct).toFixed(2)} | ${(v.pssMiBPerCamera / n).toFixed(1)} MiB | ${(b.pssMiBPerCamera / n).toFixed(1)} MiB | ${(v.bytesPerSec / 1e6).toFixed(2)} | ${v.segments} / ${b.segments} |`,
+      `| ${n} | ${(v.cpuPct / n).toFixed(2)} % | ${(b.cpuPct / n).toFixed(2)} % | ${(v.cpuPct / b.cpuPct).toFixed(2)} | ${(v.pssMiB / n).toFixed(1)} MiB | ${(b.pssMiB / n).toFixed(1)} MiB | ${(v.bytesPerSec / 1e6).toFixed(2)} | ${v.segments} / ${b.segments} |`,
     );
   } finally {
     sim.stop();
