@@ -58,9 +58,9 @@ describe('site scope', () => {
 
 describe('roles', () => {
   const table: Record<string, Permission[]> = {
-    viewer: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'live.view', 'playback.view', 'thumbnails.view'],
-    investigator: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'live.view', 'playback.view', 'thumbnails.view', 'clips.create', 'cases.view', 'cases.edit', 'exports.create'],
-    ops: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'events.view', 'metrics.view'],
+    viewer: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'live.view', 'playback.view', 'thumbnails.view', 'reports.view'],
+    investigator: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'live.view', 'playback.view', 'thumbnails.view', 'reports.view', 'clips.create', 'cases.view', 'cases.edit', 'exports.create'],
+    ops: ['account', 'sites.view', 'cameras.view', 'timeline.view', 'events.view', 'metrics.view', 'reports.view'],
     admin: [...PERMISSIONS],
   };
   it.each(Object.entries(table))('%s has exactly its permissions', (role, perms) => {
