@@ -38,6 +38,7 @@ export const COPY_TABLES: readonly CopyTable[] = [
   { table: 'gaps', key: 'id', identity: true },
   { table: 'events', key: 'id', identity: true },
   { table: 'expired_ranges', key: 'id', identity: true },
+  { table: 'backfill_jobs', key: 'id', identity: true },
   { table: 'cases', key: 'id', identity: false },
   { table: 'holds', key: 'id', identity: true },
   { table: 'case_clips', key: 'id', identity: true },

@@ -2,6 +2,7 @@ import { Migrator, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, t
 import { migration0004 } from './migration-0004-cases-evidence-audit.ts';
 import { migration0005 } from './migration-0005-retention.ts';
 import { migration0006 } from './migration-0006-leases.ts';
+import { migration0007 } from './migration-0007-backfill.ts';
 
 /**
  * In-code migrations for Kysely's Migrator, in name order. Each is built for a dialect, so the
@@ -139,6 +140,8 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
     '0005_retention': migration0005(withId),
     // Recorder node heartbeats and camera leases (src/db/migration-0006-leases.ts).
     '0006_leases': migration0006(),
+    // Segment source (live/backfill) and backfill jobs (src/db/migration-0007-backfill.ts).
+    '0007_backfill': migration0007(withId),
   };
 }
 

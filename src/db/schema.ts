@@ -32,6 +32,25 @@ export interface SegmentsTable {
   deleting_ms: Generated<number | null>;
   /** Why: 'age' or 'quota' (kept with the mark so a resumed deletion still knows). */
   deleting_reason: Generated<string | null>;
+  /** 'live' or 'backfill' (fetched later from the camera's own storage; migration 0007). */
+  source: Generated<SegmentSource>;
+}
+
+export type SegmentSource = 'live' | 'backfill';
+
+export interface BackfillJobsTable {
+  id: Generated<number>;
+  camera_id: string;
+  gap_start_ms: number;
+  gap_end_ms: number;
+  gap_reason: string;
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_ms: number;
+  recovered_ms: Generated<number>;
+  detail: Generated<string>;
+  created_ms: number;
+  updated_ms: number;
 }
 
 export interface GapsTable {
@@ -198,6 +217,7 @@ export interface LoginAttemptsTable {
 export interface Database {
   cameras: CamerasTable;
   segments: SegmentsTable;
+  backfill_jobs: BackfillJobsTable;
   gaps: GapsTable;
   events: EventsTable;
   cases: CasesTable;

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { VigilError } from '../errors.ts';
 import { isValidRange, type TimeRange } from '../time.ts';
-import type { Database, SegmentsTable } from './schema.ts';
+import type { Database, SegmentSource, SegmentsTable } from './schema.ts';
 
 /**
  * Segment rows: one per stored object. No segment is longer than MAX_SEGMENT_DURATION_MS
@@ -21,6 +21,8 @@ export interface SegmentRecord {
   objectKey: string;
   /** Bytes before the first moof (ftyp + moov): the HLS EXT-X-MAP byte range. */
   initBytes: number;
+  /** 'backfill' when fetched afterwards from the camera's own storage; 'live' when absent. */
+  source?: SegmentSource;
 }
 
 export class SegmentsRepo {
@@ -45,6 +47,7 @@ export class SegmentsRepo {
         sha256: r.sha256,
         object_key: r.objectKey,
         init_bytes: r.initBytes,
+        source: r.source ?? 'live',
         created_ms: this.nowMs(),
       })
       .onConflict((oc) => oc.column('object_key').doNothing())
@@ -125,5 +128,6 @@ function toRecord(r: Selectable<SegmentsTable>): SegmentRecord {
     sha256: r.sha256,
     objectKey: r.object_key,
     initBytes: Number(r.init_bytes),
+    ...(r.source === 'backfill' ? { source: 'backfill' as const } : {}),
   };
 }

@@ -30,6 +30,10 @@ import type { ObjectStore } from '../../src/store/object-store.ts';
 import { startMinio, type MinioServer } from '../helpers/minio.ts';
 import { TestDatabases } from '../helpers/test-db.ts';
 
+const MIGRATION_NAMES = Object.keys(migrationsFor('sqlite')).sort();
+const LATEST = MIGRATION_NAMES.at(-1)!;
+const PREVIOUS = MIGRATION_NAMES.at(-2)!;
+
 /**
  * The documented move of an embedded install (SQLite + fs objects) to PostgreSQL + MinIO, run
  * through the real `vigil migrate` command: every table of a populated index (real rows written
@@ -87,6 +91,10 @@ async function populate(db: Kysely<Database>, store: FsObjectStore): Promise<voi
   const gaps = new GapsRepo(db, now);
   await gaps.insert({ cameraId: 'quay-1', startMs: T0 - 7 * 86_400_000, endMs: T0, reason: 'recorder_down', detail: 'máy chủ khởi động lại' });
   await gaps.insert({ cameraId: 'quay-2', startMs: T0 + 240_000, endMs: T0 + 250_000, reason: 'stream_stalled', detail: '' });
+  await db
+    .insertInto('backfill_jobs')
+    .values({ camera_id: 'quay-2', gap_start_ms: T0 + 240_000, gap_end_ms: T0 + 250_000, gap_reason: 'stream_stalled', state: 'partial', attempts: 2, next_attempt_ms: T0 + 600_000, recovered_ms: 6_000, detail: 'thẻ nhớ thiếu 4 giây', created_ms: T0, updated_ms: T0 + 1 })
+    .execute();
   const events = new EventsRepo(db);
   await events.insert({ cameraId: 'quay-1', atMs: T0, fromState: 'connecting', toState: 'recording', detail: '' });
   await events.insert({ cameraId: 'quay-2', atMs: T0 + 240_000, fromState: 'recording', toState: 'stalled', detail: 'no media for 5 s' });
@@ -160,7 +168,7 @@ describe('moving an embedded install to PostgreSQL + MinIO with vigil migrate', 
     expect(first.out).not.toContain('vigil-test-pw'); // the URL's password is never printed
     const again = vigil(['migrate', '--config', configFile]);
     expect(again.code).toBe(0);
-    expect(again.out).toMatch(/Nothing to run: the schema is at 0006_leases, the latest\./);
+    expect(again.out).toMatch(new RegExp(`Nothing to run: the schema is at ${LATEST}, the latest\\.`));
   });
 
   it('copies the objects and every table, verified: same rows, intact audit chain, every object in the bucket', async () => {
@@ -230,9 +238,9 @@ describe('moving an embedded install to PostgreSQL + MinIO with vigil migrate', 
 
   it('refuses a SQLite index that is behind this version, and a target that is not PostgreSQL', async () => {
     const lite = await dbs.open('sqlite');
-    await sql`delete from kysely_migration where name = '0006_leases'`.execute(lite);
+    await sql`delete from kysely_migration where name = ${LATEST}`.execute(lite);
     const pg = await dbs.open('postgres');
-    await expect(copyIndex({ source: lite, target: pg })).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/at migration 0005_retention, not 0006_leases/) });
+    await expect(copyIndex({ source: lite, target: pg })).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining(`at migration ${PREVIOUS}, not ${LATEST}`) });
     const sqliteConfig = path.join(dir, 'vigil-sqlite.json');
     writeFileSync(sqliteConfig, JSON.stringify({ dataDir: path.join(dir, 'other') }));
     const r = vigil(['migrate', '--config', sqliteConfig, '--copy-from-sqlite', sqliteFile]);
