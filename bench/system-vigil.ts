@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MinioServer } from '../test/helpers/minio.ts';
 import { freePort } from '../test/helpers/ports.ts';
-import { startRole, vigilCli, type RoleProcess } from '../test/chaos/vigil-roles.ts';
-import { apiToken } from '../test/chaos/api-client.ts';
+import { startRole, vigilCli, type RoleProcess } from '../test/helpers/vigil-roles.ts';
+import { apiToken } from '../test/helpers/api-token.ts';
 import { childPids } from './proc-stats.ts';
 import type { SimCameraInfo } from './sim-process.ts';
 

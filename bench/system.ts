@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startMinio } from '../test/helpers/minio.ts';
-import { processesMentioning } from '../test/chaos/vigil-roles.ts';
+import { processesMentioning } from '../test/helpers/vigil-roles.ts';
 import { childPids, machineFacts } from './proc-stats.ts';
 import { startSimProcess } from './sim-process.ts';
 import { MACHINE, measureWindow, type ProcessGroup, type WindowFigures } from './measure-window.ts';

@@ -29,6 +29,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: Kind }> = {
   VIGIL_RECORDER_NODE_ID: { path: ['recorder', 'nodeId'], kind: 'string' },
   VIGIL_RECORDER_LEASE_TTL_MS: { path: ['recorder', 'leaseTtlMs'], kind: 'number' },
   VIGIL_RECORDER_LEASE_RENEW_MS: { path: ['recorder', 'leaseRenewMs'], kind: 'number' },
+  VIGIL_RECORDER_CLOCK_CHECK_MS: { path: ['recorder', 'clockCheckMs'], kind: 'number' },
   VIGIL_RETENTION_DAYS: { path: ['retention', 'days'], kind: 'number' },
   VIGIL_RETENTION_QUOTA_BYTES: { path: ['retention', 'quotaBytes'], kind: 'number' },
   VIGIL_RETENTION_WARN_AT_FRACTION: { path: ['retention', 'warnAtFraction'], kind: 'number' },

@@ -101,8 +101,13 @@ export const configSchema = z
         leaseTtlMs: positiveMs.min(2_000, { error: 'must be at least 2000 ms' }).default(15_000),
         /** Many recorders: how often leases are renewed and cameras (re)balanced; under leaseTtlMs / 2. */
         leaseRenewMs: positiveMs.min(200, { error: 'must be at least 200 ms' }).default(3_000),
+        /** How often each ONVIF camera is asked its time (recorder/clock-watch.ts; default 10 minutes). */
+        clockCheckMs: positiveMs
+          .min(10_000, { error: 'must be at least 10000 ms (10 seconds): each check is a request to the camera' })
+          .max(86_400_000, { error: 'must be at most 86400000 ms (one day): a camera clock drifts and evidence quotes the latest offset' })
+          .default(600_000),
       })
-      .default({ segmentMs: 10_000, stallTimeoutMs: 5_000, spoolQuotaBytes: 2 * 1024 ** 3, ffmpegPath: 'ffmpeg', leaseTtlMs: 15_000, leaseRenewMs: 3_000 }),
+      .default({ segmentMs: 10_000, stallTimeoutMs: 5_000, spoolQuotaBytes: 2 * 1024 ** 3, ffmpegPath: 'ffmpeg', leaseTtlMs: 15_000, leaseRenewMs: 3_000, clockCheckMs: 600_000 }),
     /** The HTTP API: sessions, login rate limit, request bounds, reverse proxies. */
     api: z
       .strictObject({

@@ -11,11 +11,11 @@ import { openDatabase } from '../../src/db/database.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { FsObjectStore } from '../../src/store/fs-store.ts';
 import { chaosRandom } from './chaos-random.ts';
-import { apiToken, bearer } from './api-client.ts';
+import { apiToken, bearer } from '../helpers/api-token.ts';
 import { hostileHttp } from './hostile-http.ts';
 import { hostileRequests, type HostileRequest } from './hostile-requests.ts';
 import { checkSystem } from './system-check.ts';
-import { startRole, vigilCli, type RoleProcess } from './vigil-roles.ts';
+import { startRole, vigilCli, type RoleProcess } from '../helpers/vigil-roles.ts';
 
 // A whole Vigil (every role in one process) with two wards, one camera each, and a complaint
 // handler limited to ward A. Seeded hostile requests — fuzzed query values, path tricks in

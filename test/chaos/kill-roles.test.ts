@@ -12,9 +12,9 @@ import { openDatabase } from '../../src/db/database.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { MinioObjectStore } from '../../src/store/minio-store.ts';
 import { chaosRandom } from './chaos-random.ts';
-import { apiToken, bearer, iso } from './api-client.ts';
+import { apiToken, bearer, iso } from '../helpers/api-token.ts';
 import { checkSystem } from './system-check.ts';
-import { processesMentioning, startRole, vigilCli, type RoleProcess } from './vigil-roles.ts';
+import { processesMentioning, startRole, vigilCli, type RoleProcess } from '../helpers/vigil-roles.ts';
 
 // The recorder and the API run as their own processes over one SQLite index and one MinIO
 // bucket, as on a small office server. Each is killed with SIGKILL twice, in a seeded order at

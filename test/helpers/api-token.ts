@@ -1,5 +1,5 @@
 /**
- * A script's view of a running Vigil API for chaos scenarios: log in once, make an API token
+ * A script's view of a running Vigil API (chaos scenarios, benches): log in once, make an API token
  * (bearer tokens live in the index, so they outlive an API restart), then call with it.
  */
 export async function apiToken(url: string, username: string, password: string): Promise<string> {
