@@ -3,7 +3,7 @@ import type { Clock } from '../../src/clock.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { defaultSpec } from '../../recorder/sim/camera-spec.ts';
 import { chaosRandom } from './chaos-random.ts';
-import { startChaosRecorder, type ChaosRecorder } from './chaos-recorder.ts';
+import { startRecorderHarness, type RecorderHarness } from '../helpers/recorder-harness.ts';
 import { checkSystem } from './system-check.ts';
 
 /**
@@ -28,14 +28,14 @@ class SteppedClock implements Clock {
 // clock, so the steps show as a jump in the timeline, never as footage counted twice or a
 // second without a reason; the camera's clock offset is measured again at every onboarding.
 describe('chaos: camera clock skew and recorder clock steps', () => {
-  let h: ChaosRecorder;
+  let h: RecorderHarness;
   const clock = new SteppedClock();
   const ids = ['skew-a', 'skew-b'] as const;
   const rng = chaosRandom('clock skew and steps');
   const skewA = rng.pick([-1, 1]) * rng.int(10 * 60_000, 3 * 3_600_000);
 
   beforeAll(async () => {
-    h = await startChaosRecorder({
+    h = await startRecorderHarness({
       cameras: [defaultSpec(0, { id: ids[0], video: 'h264', audio: 'aac' }), defaultSpec(1, { id: ids[1], video: 'h264-bframes', audio: 'pcma' })],
       clock,
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startMinio, type MinioServer } from '../helpers/minio.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { defaultSpec } from '../../recorder/sim/camera-spec.ts';
-import { startChaosRecorder, type ChaosRecorder } from './chaos-recorder.ts';
+import { startRecorderHarness, type RecorderHarness } from '../helpers/recorder-harness.ts';
 import { checkSystem } from './system-check.ts';
 
 // The spool is a real 8 MiB disk (tmpfs, mounted as root) and the object store goes away, so
@@ -17,7 +17,7 @@ const DISK_BYTES = 8 * 1024 * 1024;
 
 describe('chaos: spool disk filled', () => {
   let minio: MinioServer;
-  let h: ChaosRecorder;
+  let h: RecorderHarness;
   let mountDir: string;
   let mounted = false;
   const ids = ['disk-a', 'disk-b'] as const;
@@ -28,7 +28,7 @@ describe('chaos: spool disk filled', () => {
     // A real small disk: refused when not root, and then this scenario cannot run as asked.
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES}`, 'tmpfs', mountDir]);
     mounted = true;
-    h = await startChaosRecorder({
+    h = await startRecorderHarness({
       cameras: [defaultSpec(0, { id: ids[0], video: 'h264', audio: 'pcma' }), defaultSpec(1, { id: ids[1], video: 'h264-bframes', audio: 'none' })],
       minio,
       spoolDir: mountDir,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { systemClock } from '../../src/clock.ts';
+import { systemClock, type Clock } from '../../src/clock.ts';
 import { validateConfig, type ResolvedConfig } from '../../src/config/load.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createMetricsRegistry } from '../../src/metrics.ts';
@@ -43,6 +43,10 @@ export async function startRecorderHarness(o: {
   spoolQuotaBytes?: number;
   quotaCheckMs?: number;
   sim?: CameraSimulator;
+  /** The recorder's clock (chaos scenarios step it); the system clock by default. */
+  clock?: Clock;
+  /** Spool folder (e.g. a tiny tmpfs); under dataDir by default. */
+  spoolDir?: string;
 }): Promise<RecorderHarness> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-rec-'));
   const sim = o.sim ?? (await CameraSimulator.start({ cameras: o.cameras, discoveryPort: null, media: { loopSeconds: 4 } }));
@@ -53,7 +57,7 @@ export async function startRecorderHarness(o: {
     {
       dataDir,
       storage,
-      recorder: { segmentMs: o.segmentMs ?? 4_000, stallTimeoutMs: 5_000, ...(o.spoolQuotaBytes ? { spoolQuotaBytes: o.spoolQuotaBytes } : {}) },
+      recorder: { segmentMs: o.segmentMs ?? 4_000, stallTimeoutMs: 5_000, ...(o.spoolQuotaBytes ? { spoolQuotaBytes: o.spoolQuotaBytes } : {}), ...(o.spoolDir ? { spoolDir: o.spoolDir } : {}) },
       cameras: sim.cameras.map((c) => ({
         id: c.spec.id,
         name: c.spec.name,
@@ -74,7 +78,7 @@ export async function startRecorderHarness(o: {
   const store = createObjectStore(config);
   await store.ping();
   const recorder = new Recorder({
-    config, clock: systemClock, log, registry: createMetricsRegistry({ defaultMetrics: false }), store, db,
+    config, clock: o.clock ?? systemClock, log, registry: createMetricsRegistry({ defaultMetrics: false }), store, db,
     ...(o.quotaCheckMs ? { quotaCheckMs: o.quotaCheckMs } : {}),
   });
   await recorder.start();
