@@ -14,6 +14,7 @@ import type { ExportJobs } from '../src/evidence/export-jobs.ts';
 import type { PlaybackSegment, PlaybackSegmentRequest } from '../src/playback/playback-segment.ts';
 import type { ThumbnailService } from '../src/thumbnail/thumbnail-service.ts';
 import type { ClientOrigin } from './client-origin.ts';
+import type { CameraAdminService } from './camera-admin.ts';
 
 /**
  * What createApp needs, all passed in (no module singletons), so tests build many apps in one
@@ -31,6 +32,8 @@ export interface AppDeps {
   evidence?: EvidenceServices;
   /** The object store, for the readiness check (/api/v1/readyz). */
   store?: Pick<ObjectStore, 'ping'>;
+  /** Camera discovery, connection test and adding (bin/camera-admin-service.ts); absent: no camera admin routes. */
+  cameraAdmin?: CameraAdminService;
 }
 
 /**

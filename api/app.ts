@@ -48,7 +48,8 @@ export function createApp(deps: AppDeps, extraRoutes: (ctx: AppContext) => ApiRo
   const routes = [...apiRoutes(ctx), ...extraRoutes(ctx)];
   registerRoutes(app, routes, ctx);
   // The web UI at / (api/web/), after the API routes so it never shadows one.
-  registerWebStatic(app, { timeZone: deps.config.timeZone, live: deps.config.live.enabled });
+  // ui may be absent from a hand-built config of a test: then no Grafana link.
+  registerWebStatic(app, { timeZone: deps.config.timeZone, live: deps.config.live.enabled, grafanaUrl: deps.config.ui?.grafanaUrl });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
     type: 'apiKey',

@@ -41,6 +41,11 @@ export function gapsHeader(gaps: readonly GapLike[], timeZone: string): string {
   return JSON.stringify(gaps.slice(0, MAX_HEADER_GAPS).map((g) => ({ start: toIsoInZone(g.startMs, timeZone), end: toIsoInZone(g.endMs, timeZone), reason: g.reason })));
 }
 
+/** `[{"start":"…+07:00","end":"…"}]`: the parts of a clip recovered from the camera's own storage (ASCII, one line, at most MAX_HEADER_GAPS). */
+export function backfilledHeader(ranges: readonly TimeRange[], timeZone: string): string {
+  return JSON.stringify(ranges.slice(0, MAX_HEADER_GAPS).map((r) => ({ start: toIsoInZone(r.startMs, timeZone), end: toIsoInZone(r.endMs, timeZone) })));
+}
+
 /** The not_found for a camera range without any footage, naming the gaps that cover it. */
 export function noFootageError(cameraId: string, range: TimeRange, gaps: readonly GapLike[], timeZone: string): VigilError {
   const at = (ms: number) => toIsoInZone(ms, timeZone);

@@ -25,6 +25,10 @@ export const PERMISSIONS = [
   'reports.view',
   'audit.view',
   'users.manage',
+  /** Find, test and add cameras (writes the configuration file). */
+  'cameras.manage',
+  /** Change retention days and quotas. */
+  'retention.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -65,4 +69,6 @@ export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'reports.view': 'read uptime reports',
   'audit.view': 'read the audit log',
   'users.manage': 'manage user accounts',
+  'cameras.manage': 'add or test cameras',
+  'retention.manage': 'change retention settings',
 };

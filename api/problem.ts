@@ -34,6 +34,7 @@ export const STATUS_OF_CODE: { readonly [K in ErrorCode]?: number } = {
   camera_auth_failed: 502,
   camera_clock_skew: 502,
   camera_no_video_profile: 502,
+  camera_replay_failed: 502,
   store_unavailable: 503,
   database_unavailable: 503,
   spool_full: 503,

@@ -13,6 +13,8 @@ import { siteRoutes } from './routes/site-routes.ts';
 import { thumbnailRoutes } from './routes/thumbnail-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { cameraAdminRoutes } from './routes/camera-admin-routes.ts';
+import { retentionRoutes } from './routes/retention-routes.ts';
 
 /**
  * The route table: every route of the API with its access rule. Adding a route (clips,
@@ -33,5 +35,7 @@ export function apiRoutes(ctx: AppContext): ApiRouteDef[] {
     ...opsRoutes(ctx, { db: ctx.deps.db, ...(ctx.deps.store ? { store: ctx.deps.store } : {}), ffmpegPath: ctx.deps.config.recorder.ffmpegPath }),
     ...(media ? [...clipRoutes(ctx, media), ...playbackRoutes(ctx, media), ...thumbnailRoutes(ctx, media)] : []),
     ...(evidence ? [...caseRoutes(ctx, evidence), ...exportRoutes(ctx, evidence), ...auditRoutes(ctx, evidence)] : []),
+    ...retentionRoutes(ctx),
+    ...(ctx.deps.cameraAdmin ? cameraAdminRoutes(ctx, ctx.deps.cameraAdmin) : []),
   ];
 }

@@ -8,7 +8,7 @@ import { finishTimeline, SpanMerger, type Timeline } from './timeline.ts';
 
 /**
  * Reads a camera's timeline from the index without holding the event loop: segments are read
- * a day at a time (two columns only, through the (camera_id, start_ms) index) and merged as
+ * a day at a time (three columns only, through the (camera_id, start_ms) index) and merged as
  * they come, yielding between days. better-sqlite3 is synchronous, so one query over a month
  * (268k rows of 10 s segments) would stall every other request for its whole duration;
  * measured here: about 0.2 s for the month in one narrow query, 0.9 s through
@@ -33,14 +33,14 @@ export async function readTimeline(db: Kysely<Database>, gaps: GapsRepo, cameraI
     const lowest = from === range.startMs ? range.startMs - MAX_SEGMENT_DURATION_MS : from;
     const rows = await db
       .selectFrom('segments')
-      .select(['start_ms', 'duration_ms'])
+      .select(['start_ms', 'duration_ms', 'source'])
       .where('camera_id', '=', cameraId)
       .where('start_ms', '>=', lowest)
       .where('start_ms', '<', to)
       .where((eb) => eb(eb('start_ms', '+', eb.ref('duration_ms')), '>', range.startMs))
       .orderBy('start_ms')
       .execute();
-    for (const r of rows) merger.add({ startMs: Number(r.start_ms), durationMs: Number(r.duration_ms) });
+    for (const r of rows) merger.add({ startMs: Number(r.start_ms), durationMs: Number(r.duration_ms), source: r.source === 'backfill' ? 'backfill' : 'live' });
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const stored = await gaps.overlapping(cameraId, range);

@@ -1,4 +1,5 @@
 import type { TimeRange } from '../src/time.ts';
+import type { SegmentSource } from '../src/db/schema.ts';
 import { intersectRanges, mergeRanges, subtractRanges } from '../src/time.ts';
 
 /**
@@ -11,12 +12,18 @@ import { intersectRanges, mergeRanges, subtractRanges } from '../src/time.ts';
  * Segments of one recorder run are chained end to start exactly; a hole of at most
  * JOIN_TOLERANCE_MS between segments is still drawn as one span (invisible at any timeline
  * zoom; real losses are always stored gap rows).
+ *
+ * Each span has one source: `live` (recorded as it happened) or `backfill` (recovered later
+ * from the camera's own storage, ONVIF Profile G). Touching segments of different sources are
+ * separate spans, so the UI can draw recovered footage distinctly.
  */
 export const JOIN_TOLERANCE_MS = 1_000;
 
 export interface TimelineSegment {
   startMs: number;
   durationMs: number;
+  /** Absent: 'live'. */
+  source?: SegmentSource;
 }
 
 export interface TimelineGap {
@@ -27,6 +34,7 @@ export interface TimelineGap {
 
 export interface TimelineSpan extends TimeRange {
   segments: number;
+  source: SegmentSource;
 }
 
 export interface Timeline {
@@ -43,12 +51,16 @@ export class SpanMerger {
   add(s: TimelineSegment): void {
     const r = intersectRanges(this.range, { startMs: s.startMs, endMs: s.startMs + s.durationMs });
     if (!r) return;
+    const source = s.source ?? 'live';
     const last = this.out[this.out.length - 1];
-    if (last && r.startMs <= last.endMs + JOIN_TOLERANCE_MS) {
+    if (last && last.source === source && r.startMs <= last.endMs + JOIN_TOLERANCE_MS) {
       last.endMs = Math.max(last.endMs, r.endMs);
       last.segments++;
     } else {
-      this.out.push({ ...r, segments: 1 });
+      // A span of the other source starts where the previous one ends (never overlaps it).
+      const startMs = last ? Math.max(r.startMs, Math.min(last.endMs, r.endMs)) : r.startMs;
+      if (startMs < r.endMs) this.out.push({ startMs, endMs: r.endMs, segments: 1, source });
+      else if (last) last.segments++;
     }
   }
 

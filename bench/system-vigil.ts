@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MinioServer } from '../test/helpers/minio.ts';
 import { freePort } from '../test/helpers/ports.ts';
-import { startRole, vigilCli, type RoleProcess } from '../test/helpers/vigil-roles.ts';
+import { addAdmin, startRole, type RoleProcess } from '../test/helpers/vigil-roles.ts';
 import { apiToken } from '../test/helpers/api-token.ts';
 import { childPids } from './proc-stats.ts';
 import type { SimCameraInfo } from './sim-process.ts';
@@ -43,10 +43,11 @@ export async function startBenchVigil(o: { cams: readonly SimCameraInfo[]; minio
     live: { enabled: o.live },
     cameras: o.cams.map((c) => ({ id: c.id, onvif: { host: '127.0.0.1', port: c.onvifPort, username: c.username, password: c.password } })),
   }));
-  const made = vigilCli(configFile, ['user', 'add', '--username', 'bench', '--role', 'admin', '--name', 'Bench', '--password', '-'], `${PASSWORD}\n`);
-  if (made.status !== 0) {
+  try {
+    addAdmin(configFile, { username: 'bench', name: 'Bench', password: PASSWORD });
+  } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`vigil user add failed: ${made.output}`);
+    throw e;
   }
   const role = startRole('run', configFile);
   const url = `http://127.0.0.1:${port}`;

@@ -40,7 +40,7 @@ export async function cameraAdd(run: CameraAddRun): Promise<void> {
   const file = configTarget(run.options.config, run.env, run.cwd);
 
   // Checked before the camera is contacted: a duplicate id needs no network round trip.
-  plan(file, addition.entry, run, id);
+  planCameraAddition(file, addition.entry, run, id);
 
   if (addition.onvif) {
     const found = await onboardOnvif(addition.onvif, run.clock);
@@ -50,9 +50,8 @@ export async function cameraAdd(run: CameraAddRun): Promise<void> {
   }
 
   // Read again: the file may have been edited while the camera answered.
-  const final = plan(file, addition.entry, run, id);
-  const written = await writeFileAtomic(file, final.edited.text, { mode: CONFIG_FILE_MODE });
-  run.print(`${final.created ? 'Created' : 'Updated'} ${file}: camera "${id}" added (file mode 0600, as it holds the camera's password).`);
+  const { created: fileCreated, written } = await writeCameraAddition(file, addition.entry, run, id);
+  run.print(`${fileCreated ? 'Created' : 'Updated'} ${file}: camera "${id}" added (file mode 0600, as it holds the camera's password).`);
   if (written.ownerChanged) {
     run.print(`Note: the file belonged to user id ${written.ownerChanged.fromUid} and now belongs to user id ${written.ownerChanged.toUid}; give it back (chown) if Vigil runs as that user.`);
   }
@@ -60,7 +59,7 @@ export async function cameraAdd(run: CameraAddRun): Promise<void> {
 }
 
 /** --config, else VIGIL_CONFIG, else an existing ./vigil.yaml|yml|json, else ./vigil.yaml (created). */
-function configTarget(arg: string | undefined, env: Record<string, string | undefined>, cwd: string): string {
+export function configTarget(arg: string | undefined, env: Record<string, string | undefined>, cwd: string): string {
   const file = findConfigFile(arg, env, cwd) ?? path.join(cwd, 'vigil.yaml');
   try {
     return realpathSync(file); // a symlinked config is edited where it lives, the link kept
@@ -69,7 +68,12 @@ function configTarget(arg: string | undefined, env: Record<string, string | unde
   }
 }
 
-function plan(file: string, entry: Record<string, unknown>, run: CameraAddRun, id: string): { edited: EditedConfig; created: boolean } {
+/**
+ * The configuration file with the camera added, checked as start-up would check it (throws
+ * config_invalid naming every problem; nothing is written). Also used by the web UI's camera
+ * add (bin/camera-admin-service.ts).
+ */
+export function planCameraAddition(file: string, entry: Record<string, unknown>, run: Pick<CameraAddRun, 'env' | 'cwd'>, id: string): { edited: EditedConfig; created: boolean } {
   const current = readConfigText(file);
   if (current.text === null && !existsSync(path.dirname(file))) {
     throw new VigilError('config_unreadable', `cannot create ${file}: the folder ${path.dirname(file)} does not exist; nothing was changed`, { hint: 'Create the folder first, or give --config a file in an existing folder.' });
@@ -81,6 +85,13 @@ function plan(file: string, entry: Record<string, unknown>, run: CameraAddRun, i
     throw notAdded(e, id, file);
   }
   return { edited, created: current.text === null };
+}
+
+/** Plans again (the file may have changed meanwhile) and writes it atomically, mode 0600. */
+export async function writeCameraAddition(file: string, entry: Record<string, unknown>, run: Pick<CameraAddRun, 'env' | 'cwd'>, id: string): Promise<{ created: boolean; written: Awaited<ReturnType<typeof writeFileAtomic>> }> {
+  const final = planCameraAddition(file, entry, run, id);
+  const written = await writeFileAtomic(file, final.edited.text, { mode: CONFIG_FILE_MODE });
+  return { created: final.created, written };
 }
 
 /** The loader's message says "cannot start"; here nothing started, so it is said as what it is. */

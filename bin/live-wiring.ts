@@ -11,6 +11,10 @@ import { createApiLiveMetrics } from '../api/live/live-metrics.ts';
 import type { LiveSource } from '../api/live/live-source.ts';
 import { LiveWsHandler } from '../api/live/live-ws-handler.ts';
 import { RemoteLiveSource } from '../api/live/remote-live-source.ts';
+import { LeaseLiveSource } from '../api/live/lease-live-source.ts';
+import { LeasesRepo } from '../src/db/leases-repo.ts';
+import type { Database } from '../src/db/schema.ts';
+import type { Kysely } from 'kysely';
 import { SnapshotHandler } from '../api/live/snapshot-handler.ts';
 import { roleCan } from '../api/permissions.ts';
 import type { AuditSink } from '../src/audit/audit-types.ts';
@@ -29,10 +33,34 @@ export interface LiveWiring {
   close(): Promise<void>;
 }
 
-export function liveSourceFor(config: ResolvedConfig, local: LiveSource | null, log: Logger): LiveSource | null {
+/**
+ * Where this API's live view comes from:
+ *  - a fixed `live.recorderUrl`: that one recorder (one separate recorder), unless the recorder
+ *    runs in this process on SQLite (all-in-one), whose hub is used directly;
+ *  - on PostgreSQL without it: the node holding each camera's lease (api/live/lease-live-source.ts),
+ *    this process's own hub for the cameras it records itself, followed when a lease moves;
+ *  - on SQLite: the hub of the recorder in this process.
+ */
+export function liveSourceFor(
+  config: ResolvedConfig,
+  local: LiveSource | null,
+  log: Logger,
+  many?: { db: Kysely<Database>; clock: Clock; localNodeId: string | null },
+): (LiveSource & { close?(): void }) | null {
   if (!config.live.enabled) return null;
+  const secret = config.live.secret;
+  if (config.database.driver === 'postgres' && !config.live.recorderUrl && many) {
+    const repo = new LeasesRepo(many.db);
+    return new LeaseLiveSource({
+      lookup: (ids) => repo.liveHolders(ids),
+      local: local && many.localNodeId ? { nodeId: many.localNodeId, source: local } : null,
+      remote: secret ? (url) => new RemoteLiveSource({ url, secret, log }) : null,
+      clock: many.clock,
+      log,
+    });
+  }
   if (local) return local;
-  if (config.live.recorderUrl && config.live.secret) return new RemoteLiveSource({ url: config.live.recorderUrl, secret: config.live.secret, log });
+  if (config.live.recorderUrl && secret) return new RemoteLiveSource({ url: config.live.recorderUrl, secret, log });
   return null;
 }
 

@@ -9,7 +9,9 @@ import { createRetentionMetrics } from '../src/retention/retention-metrics.ts';
 import { retentionPolicyFrom } from '../src/retention/retention-policy.ts';
 import { describePlan, runRetention, type RetentionOutcome } from '../src/retention/retention-run.ts';
 import { scheduleRetention, type RetentionSchedule } from '../src/retention/retention-schedule.ts';
-import { createObjectStore } from '../src/store/object-store.ts';
+import { createObjectStore, type ObjectStore } from '../src/store/object-store.ts';
+import { RetentionSettingsRepo } from '../src/db/retention-settings-repo.ts';
+import { applyRetentionOverrides } from '../src/retention/retention-overrides.ts';
 
 /**
  * `vigil retention --dry-run` prints the plan; `vigil retention --now` runs once; inside
@@ -32,7 +34,7 @@ export async function retentionOnce(c: RetentionCommand): Promise<RetentionOutco
   const db = await openDatabase(c.config.database);
   try {
     const outcome = await runRetention(
-      { ...deps(c.config, c.clock, c.log, db), ...(batchSize !== undefined ? { batchSize } : {}) },
+      { ...(await deps(c.config, c.clock, c.log, db, createObjectStore(c.config))), ...(batchSize !== undefined ? { batchSize } : {}) },
       { dryRun: c.dryRun },
     );
     for (const line of describePlan(outcome.plan, c.config.retention.timeZone ?? c.config.timeZone)) c.print(line);
@@ -48,12 +50,14 @@ export async function retentionOnce(c: RetentionCommand): Promise<RetentionOutco
 export async function startRetentionRole(o: { config: ResolvedConfig; clock: Clock; log: Logger; registry: Registry }): Promise<{ schedule: RetentionSchedule; close(): Promise<void> }> {
   const db = await openDatabase(o.config.database);
   const metrics = createRetentionMetrics(o.registry);
-  const d = { ...deps(o.config, o.clock, o.log, db), metrics };
+  const store = createObjectStore(o.config);
   const schedule = scheduleRetention({
     expression: o.config.retention.schedule,
     timeZone: o.config.retention.timeZone ?? o.config.timeZone,
     log: o.log,
-    run: () => runRetention(d),
+    // The policy is built at every run: days and quotas saved in the web UI (and cameras added
+    // while running) count from the next run, without a restart.
+    run: async () => runRetention({ ...(await deps(o.config, o.clock, o.log, db, store)), metrics }),
   });
   return {
     schedule,
@@ -64,14 +68,16 @@ export async function startRetentionRole(o: { config: ResolvedConfig; clock: Clo
   };
 }
 
-function deps(config: ResolvedConfig, clock: Clock, log: Logger, db: Awaited<ReturnType<typeof openDatabase>>) {
-  const siteOf = new Map(config.cameras.map((cam) => [cam.id, cam.site ?? null]));
+/** The configuration's retention policy with the values saved in the web UI over it (migration 0008). */
+async function deps(config: ResolvedConfig, clock: Clock, log: Logger, db: Awaited<ReturnType<typeof openDatabase>>, store: ObjectStore) {
+  const effective = applyRetentionOverrides(config, await new RetentionSettingsRepo(db, () => clock.nowMs()).list());
+  const siteOf = new Map(effective.cameras.map((cam) => [cam.id, cam.site ?? null]));
   return {
     db,
-    store: createObjectStore(config),
+    store,
     clock,
     log,
-    policy: retentionPolicyFrom(config),
+    policy: retentionPolicyFrom(effective),
     held: new HeldFootage(db),
     warnAtFraction: config.retention.warnAtFraction,
     siteOf: (id: string) => siteOf.get(id) ?? null,

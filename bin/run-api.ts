@@ -12,9 +12,11 @@ import { createObjectStore } from '../src/store/object-store.ts';
 import { createApp } from '../api/app.ts';
 import type { LiveSource } from '../api/live/live-source.ts';
 import { liveSourceFor, wireLive } from './live-wiring.ts';
+import { LeaseLiveSource } from '../api/live/lease-live-source.ts';
 import type { Server } from 'node:http';
 import { httpProblem, PROBLEM_CONTENT_TYPE } from '../api/problem.ts';
 import { buildFootageServices } from './footage-services.ts';
+import { createCameraAdminService, type CameraAdminDeps } from './camera-admin-service.ts';
 
 /**
  * The api role: the Hono app of api/ served by @hono/node-server on config.http host:port,
@@ -28,7 +30,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?: Clock; liveSource?: LiveSource | null }): Promise<RunningApi> {
+export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?: Clock; liveSource?: LiveSource | null; liveNodeId?: string | null; recorder?: CameraAdminDeps['recorder'] }): Promise<RunningApi> {
   const clock = o.clock ?? systemClock;
   const db = await openDatabase(o.config.database);
   const metrics = createMetricsRegistry({ defaultLabels: { role: 'api' } });
@@ -37,7 +39,9 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
   // The API starts without the store (logins, cases and timelines need only the index); footage answers 503 until it is back.
   store.ping().catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'the object store does not answer; footage requests will fail until it does'));
   const footage = buildFootageServices({ config: o.config, db, store, clock, audit, log: o.log });
-  const { app, ctx } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit, media: footage.media, evidence: footage.evidence, store });
+  // Camera admin of the web UI: writes the configuration file; records at once when this process's recorder can take the camera.
+  const cameraAdmin = createCameraAdminService({ config: o.config, env: process.env, cwd: process.cwd(), clock, log: o.log, recorder: o.recorder ?? null });
+  const { app, ctx } = createApp({ config: o.config, db, clock, logger: o.log, metrics, audit, media: footage.media, evidence: footage.evidence, store, cameraAdmin });
   try {
     await footage.start();
   } catch (e) {
@@ -56,9 +60,10 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
     throw new VigilError('config_invalid', `the API cannot listen on ${o.config.http.host}:${o.config.http.port}: ${why}`, { hint: 'Change http.host / http.port (or VIGIL_HTTP_PORT).' });
   });
   // Live view: the recorder's hub in this process, or the recorder's live endpoint.
-  const liveSource = liveSourceFor(o.config, o.liveSource ?? null, o.log);
+  const liveSource = liveSourceFor(o.config, o.liveSource ?? null, o.log, { db, clock, localNodeId: o.liveNodeId ?? null });
   const live = liveSource ? wireLive({ app, ctx, server: server as Server, source: liveSource, config: o.config, audit, clock, log: o.log, registry: metrics }) : null;
   if (!liveSource && o.config.live.enabled) o.log.info('live view is off in this API: no recorder in this process and no live.recorderUrl');
+  if (liveSource instanceof LeaseLiveSource) o.log.info('live view follows the camera leases: each camera is watched through the recorder node that records it now');
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
@@ -67,6 +72,7 @@ export async function startApi(o: { config: ResolvedConfig; log: Logger; clock?:
     url,
     async close() {
       await live?.close();
+      liveSource?.close?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open until they time out.

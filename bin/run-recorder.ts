@@ -5,10 +5,12 @@ import { createMetricsRegistry } from '../src/metrics.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createObjectStore } from '../src/store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
+import { fetchEdgeFootage } from '../recorder/backfill/edge-fetch.ts';
 import { startLiveEndpointFromConfig } from '../recorder/live/live-endpoint.ts';
 import type { Registry } from 'prom-client';
 import { hostname } from 'node:os';
 import { defaultNodeId } from '../src/leases/node-id.ts';
+import { advertisedLiveUrl } from './live-advertise.ts';
 import { closeNotifier, createNotifier, startDailyReport, startOpsServer, watchRetentionMetrics } from './ops-services.ts';
 
 /**
@@ -20,6 +22,8 @@ import { closeNotifier, createNotifier, startDailyReport, startOpsServer, watchR
  */
 export interface RunningRecorder {
   recorder: Recorder;
+  /** The node id on PostgreSQL (leases), null on SQLite. */
+  nodeId: string | null;
   close(): Promise<void>;
 }
 
@@ -45,10 +49,10 @@ export async function startRecorderRole(o: { config: ResolvedConfig; log: Logger
   const notifier = createNotifier(config, { clock: systemClock, log: o.log, registry });
   // On PostgreSQL many recorders may share the index: each records the cameras it holds a lease on.
   const leases = config.database.driver === 'postgres'
-    ? { nodeId: config.recorder.nodeId ?? defaultNodeId(hostname(), config.dataDir), sites: config.recorder.sites ?? null, ttlMs: config.recorder.leaseTtlMs, renewMs: config.recorder.leaseRenewMs }
+    ? { nodeId: config.recorder.nodeId ?? defaultNodeId(hostname(), config.dataDir), sites: config.recorder.sites ?? null, ttlMs: config.recorder.leaseTtlMs, renewMs: config.recorder.leaseRenewMs, liveUrl: advertisedLiveUrl(config, o.log) }
     : undefined;
   if (leases) o.log.info({ nodeId: leases.nodeId, leaseTtlMs: leases.ttlMs }, 'recorder node: recording the cameras it holds a lease on (PostgreSQL)');
-  const recorder = new Recorder({ config, clock: systemClock, log: o.log, registry, store, db, ...(notifier ? { notify: notifier.handle } : {}), ...(leases ? { leases } : {}) });
+  const recorder = new Recorder({ config, clock: systemClock, log: o.log, registry, store, db, fetchEdgeFootage, ...(notifier ? { notify: notifier.handle } : {}), ...(leases ? { leases } : {}) });
   await recorder.start();
   const retentionRegistry = o.retentionRegistry;
   const stopWatch = retentionRegistry && notifier
@@ -68,6 +72,7 @@ export async function startRecorderRole(o: { config: ResolvedConfig; log: Logger
   const liveEndpoint = await startLiveEndpointFromConfig(config.live, recorder.live, o.log);
   return {
     recorder,
+    nodeId: leases?.nodeId ?? null,
     async close() {
       o.log.info('stopping: finalising segments and draining uploads');
       await liveEndpoint?.close();

@@ -21,6 +21,7 @@ import { reportCommand, REPORT_USAGE } from './report-command.ts';
 import { startRetentionOps } from './ops-services.ts';
 import { connectDatabase } from '../src/db/database.ts';
 import { acquireRoleLock } from '../src/leases/role-lock.ts';
+import { startRetentionUnderLock } from './retention-lock.ts';
 
 /**
  * The `vigil` command. With no role it runs every role in one process (recorder now; the API
@@ -162,9 +163,10 @@ async function main(argv: string[]): Promise<number> {
         }
         // All roles in one process: the recorder first, so the API serves its live hub directly.
         const retentionRegistry = createMetricsRegistry({ defaultMetrics: false, defaultLabels: { role: 'retention' } });
-        const retention = await startRetentionRole({ config, clock: systemClock, log, registry: retentionRegistry });
+        // On PostgreSQL several all-in-one processes may share the index: retention runs under its role lock.
+        const retention = await startRetentionUnderLock({ config, clock: systemClock, log, registry: retentionRegistry });
         const recorder = await startRecorderRole({ config, log, retentionRegistry });
-        const api = await startApi({ config, log, liveSource: recorder.recorder.live }).catch(async (e: unknown) => {
+        const api = await startApi({ config, log, liveSource: recorder.recorder.live, liveNodeId: recorder.nodeId, recorder: recorder.recorder }).catch(async (e: unknown) => {
           await recorder.close();
           await retention.close();
           throw e;

@@ -2,6 +2,9 @@ import onvif from 'onvif';
 import type { Clock } from '../src/clock.ts';
 import { VigilError } from '../src/errors.ts';
 import { redactText } from '../src/redact.ts';
+import { measureClockOffset } from './clock-offset.ts';
+import type { EdgeSupport } from './backfill/edge-fetch-types.ts';
+import { probeEdgeSupport } from './backfill/onvif-edge-client.ts';
 
 /**
  * ONVIF onboarding: connect with a bound on every call, read device information, pick the main
@@ -38,10 +41,39 @@ export interface OnboardResult {
   clockOffsetMs: number;
   main: StreamChoice;
   sub: StreamChoice | null;
+  /** Edge storage (ONVIF Profile G), probed after the streams unless an earlier result is reused (edgeResultToReuse); a failed probe is profileG false with the reason, never a failed onboarding. */
+  edge: EdgeSupport;
 }
 
 /** Authentication windows of cameras are usually ±5 minutes; beyond it digest auth fails. */
 export const MAX_AUTH_SKEW_MS = 5 * 60_000;
+
+/** A Profile G answer (yes or no) is reused for this long: SD cards and firmware rarely change. */
+export const EDGE_RESULT_REUSE_MS = 24 * 3_600_000;
+/** A probe that got no answer (timeout, refused) is tried again after this, not at every reconnect. */
+export const EDGE_FAILED_REUSE_MS = 3_600_000;
+
+/**
+ * The earlier Profile G result to reuse instead of probing again (onboarding runs before every
+ * recording run, and the probe, up to 4 calls of 5 s on a slow camera, would delay recording
+ * after an outage), or null to probe. `known` is what was stored (cameras.details.edge), any shape. Pure.
+ */
+export function edgeResultToReuse(known: unknown, nowMs: number): EdgeSupport | null {
+  if (!known || typeof known !== 'object') return null;
+  const k = known as Record<string, unknown>;
+  if (typeof k['profileG'] !== 'boolean' || typeof k['checkedMs'] !== 'number' || !Number.isFinite(k['checkedMs']) || typeof k['detail'] !== 'string') return null;
+  const ageMs = nowMs - k['checkedMs'];
+  if (ageMs < 0) return null; // checked "in the future": our clock stepped back, so ask again
+  const failed = k['probeFailed'] === true;
+  if (ageMs >= (failed ? EDGE_FAILED_REUSE_MS : EDGE_RESULT_REUSE_MS)) return null;
+  return {
+    profileG: k['profileG'],
+    checkedMs: k['checkedMs'],
+    detail: k['detail'],
+    ...(typeof k['recordingToken'] === 'string' ? { recordingToken: k['recordingToken'] } : {}),
+    ...(failed ? { probeFailed: true } : {}),
+  };
+}
 
 type CamLike = Record<string, unknown> & {
   profiles?: Array<Record<string, any>>;
@@ -50,7 +82,8 @@ type CamLike = Record<string, unknown> & {
   getStreamUri(opts: { protocol: string; profileToken: string }, cb: (err: Error | null, res: any) => void): void;
 };
 
-export async function onboardOnvif(t: OnvifTarget, clock: Clock): Promise<OnboardResult> {
+/** opts.knownEdge: an earlier Profile G result (e.g. cameras.details.edge); reused when edgeResultToReuse allows, so no probe is made. */
+export async function onboardOnvif(t: OnvifTarget, clock: Clock, opts: { knownEdge?: unknown } = {}): Promise<OnboardResult> {
   const timeoutMs = t.timeoutMs ?? 8_000;
   const where = `${t.host}:${t.port}`;
   const cam = await bounded<CamLike>(`connect to ${where}`, timeoutMs, (done) => {
@@ -62,9 +95,7 @@ export async function onboardOnvif(t: OnvifTarget, clock: Clock): Promise<Onboar
   }).catch((e: unknown) => {
     throw asOnboardingError(e, where);
   });
-  const before = clock.nowMs();
-  const cameraDate = await bounded<Date>('GetSystemDateAndTime', timeoutMs, (done) => cam.getSystemDateAndTime(done));
-  const clockOffsetMs = cameraDate.getTime() - Math.round((before + clock.nowMs()) / 2);
+  const { offsetMs: clockOffsetMs } = await measureClockOffset(() => bounded<Date>('GetSystemDateAndTime', timeoutMs, (done) => cam.getSystemDateAndTime(done)), clock);
 
   const info = await bounded<any>('GetDeviceInformation', timeoutMs, (done) => cam.getDeviceInformation(done)).catch((e: unknown) => {
     throw asOnboardingError(e, where, clockOffsetMs);
@@ -85,6 +116,9 @@ export async function onboardOnvif(t: OnvifTarget, clock: Clock): Promise<Onboar
   };
   const main = await uriOf(profiles[0]!);
   const sub = profiles.length > 1 ? await uriOf(profiles[profiles.length - 1]!) : null;
+  const edge = edgeResultToReuse(opts.knownEdge, clock.nowMs()) ?? await probeEdgeSupport({ host: t.host, port: t.port, username: t.username, password: t.password }, clock, Math.min(timeoutMs, 5_000), clockOffsetMs).catch(
+    (e: unknown): EdgeSupport => ({ profileG: false, checkedMs: clock.nowMs(), detail: `Edge storage could not be checked: ${redactText(String((e as Error)?.message ?? e)).slice(0, 160)}`, probeFailed: true }),
+  );
   return {
     device: {
       manufacturer: String(info?.manufacturer ?? ''),
@@ -96,6 +130,7 @@ export async function onboardOnvif(t: OnvifTarget, clock: Clock): Promise<Onboar
     clockOffsetMs,
     main,
     sub,
+    edge,
   };
 }
 
@@ -139,7 +174,7 @@ function asOnboardingError(e: unknown, where: string, clockOffsetMs?: number): V
 }
 
 /** Runs a callback-style call with a deadline; a call that never calls back becomes an error. */
-function bounded<T>(what: string, timeoutMs: number, start: (done: (err: Error | null, v: T) => void) => void): Promise<T> {
+export function bounded<T>(what: string, timeoutMs: number, start: (done: (err: Error | null, v: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
     try {

@@ -23,6 +23,11 @@ import { FencedWrites, type Fence } from '../src/db/fenced-writes.ts';
 import { LeasesRepo } from '../src/db/leases-repo.ts';
 import { LeaseKeeper, type LossReason } from './leases/lease-keeper.ts';
 import { readyFilesToKeep } from './leases/spool-adoption.ts';
+import type { EdgeFetcher } from './backfill/edge-fetch-types.ts';
+import type { BackfillRunner } from './backfill/backfill-runner.ts';
+import { createRecorderBackfill } from './backfill/backfill-wiring.ts';
+import { ClockWatch, liveUrlIn, storeReadingIn } from './clock-watch.ts';
+import { createClockMetrics } from './clock-metrics.ts';
 
 /**
  * The recorder role: one CameraRecorder per enabled camera, one spool, one uploader, and the
@@ -45,7 +50,9 @@ export interface RecorderDeps {
    * Many recorders on one PostgreSQL index (recorder/leases/): record only the cameras this
    * node holds a lease on, every index write fenced by the lease epoch. Absent: every camera.
    */
-  leases?: { nodeId: string; sites: string[] | null; ttlMs: number; renewMs: number };
+  leases?: { nodeId: string; sites: string[] | null; ttlMs: number; renewMs: number; liveUrl?: string | null };
+  /** Edge backfill (recorder/backfill/): fetches an interval from a camera's own storage. Absent: no backfill. */
+  fetchEdgeFootage?: EdgeFetcher;
 }
 
 /**
@@ -62,6 +69,8 @@ export class Recorder {
   readonly uploader: Uploader;
   /** Live view of every camera from its recording ffmpeg (null when live.enabled is false). */
   readonly live: LiveHub | null;
+  /** Camera clock offsets measured every recorder.clockCheckMs (ONVIF cameras being recorded). */
+  readonly clockWatch: ClockWatch;
   private readonly cameras = new Map<string, CameraRecorder>();
   private readonly segments: SegmentsRepo;
   private readonly gaps: GapsRepo;
@@ -74,6 +83,8 @@ export class Recorder {
   private readonly fences = new Map<string, Fence>();
   private readonly liveOutputs = new Map<string, ExtraOutput>();
   private stopGraceMs = 0;
+  /** Edge backfill of outages (null: backfill.enabled false or no edge fetcher). */
+  readonly backfill: BackfillRunner | null;
 
   constructor(private readonly d: RecorderDeps) {
     const now = () => d.clock.nowMs();
@@ -95,6 +106,13 @@ export class Recorder {
       onLatency: (s) => this.metrics.uploadLatency.observe(s),
     });
     this.uploader.on('retry', () => this.metrics.uploadFailures.inc());
+    this.backfill = createRecorderBackfill({
+      config: d.config, db: d.db, clock: d.clock, log: d.log, registry: d.registry, store: d.store, spool: this.spool,
+      fetcher: d.fetchEdgeFootage, nodeId: d.leases?.nodeId ?? null,
+      cameras: () => [...this.cameras.entries()].map(([cameraId, c]) => ({
+        cameraId, state: c.state.state, epoch: this.keeper?.heldLeases().find((l) => l.cameraId === cameraId)?.epoch ?? null,
+      })),
+    });
     // Store reachability (alerts, notices): failed attempts since the last stored segment.
     let consecutiveFailures = 0;
     this.uploader.on('retry', (r: { error: string }) => {
@@ -106,6 +124,10 @@ export class Recorder {
       this.metrics.uploadConsecutiveFailures.set(0);
       this.metrics.uploadLastSuccess.set(d.clock.nowMs() / 1000);
       d.notify?.({ type: 'upload_ok', atMs: d.clock.nowMs() });
+    });
+    this.clockWatch = new ClockWatch({
+      clock: d.clock, log: d.log, metrics: createClockMetrics(d.registry), intervalMs: d.config.recorder.clockCheckMs,
+      store: storeReadingIn(new CamerasRepo(d.db, now)), liveUrlOf: liveUrlIn(new CamerasRepo(d.db, now)),
     });
     const live = d.config.live;
     this.live = live.enabled
@@ -135,6 +157,7 @@ export class Recorder {
       });
       this.uploader.on('uploaded', () => this.metrics.uploadQueue.set(this.uploader.pending()));
       this.scheduleQuotaCheck();
+      await this.backfill?.start();
       await this.keeper.start();
       return;
     }
@@ -145,6 +168,23 @@ export class Recorder {
     }
     this.uploader.on('uploaded', () => this.metrics.uploadQueue.set(this.uploader.pending()));
     this.scheduleQuotaCheck();
+    await this.backfill?.start();
+  }
+
+  /**
+   * Starts recording a camera added while running (the web UI's camera add; the caller has
+   * already written it to the configuration file). Single node only: in lease mode the lease
+   * keeper's camera list is fixed at start and the planner would have to learn the camera, so
+   * there (and while stopping) it answers 'restart_needed' and records from the next start.
+   */
+  async addCamera(cam: CameraConfig): Promise<'started' | 'restart_needed'> {
+    if (this.d.leases || this.keeper || this.stopping || !cam.enabled) return 'restart_needed';
+    if (this.cameras.has(cam.id)) throw new Error(`camera ${cam.id} is already being recorded`);
+    const cams = new CamerasRepo(this.d.db, () => this.d.clock.nowMs());
+    await cams.upsert({ id: cam.id, name: cam.name ?? null, siteId: cam.site ?? null, source: cam.onvif ? 'onvif' : 'rtsp' });
+    await this.startCamera(cam, cams, null);
+    this.d.log.info({ cameraId: cam.id }, 'camera added while running: recording');
+    return 'started';
   }
 
   /**
@@ -181,6 +221,7 @@ export class Recorder {
         ...(liveOutput ? { liveOutput } : {}),
         source: this.d.sourceOf?.(cam.id) ?? sourceFor(cam, this.d.clock, {
           onOnboarded: (details) => cams.upsert({ id: cam.id, name: cam.name ?? null, siteId: cam.site ?? null, source: 'onvif', details }),
+          storedDetails: async () => (await cams.get(cam.id))?.details ?? null,
         }),
         segmentMs: this.d.config.recorder.segmentMs,
         stallTimeoutMs: this.d.config.recorder.stallTimeoutMs,
@@ -190,7 +231,7 @@ export class Recorder {
         log: this.d.log,
         index,
         metrics: this.metrics,
-        ...(this.d.notify ? { notify: this.d.notify } : {}),
+        ...(this.d.notify || this.backfill ? { notify: (e: RecorderEvent) => { this.d.notify?.(e); this.backfill?.onRecorderEvent(e); } } : {}),
         coveredUntilMs,
         onReady: (file) => {
           if (fence) this.fences.set(file.path, fence);
@@ -202,6 +243,7 @@ export class Recorder {
       this.initCameraSeries(cam.id, cam.site ?? '');
       this.cameras.set(cam.id, recorder);
       await recorder.start();
+      if (cam.onvif) this.clockWatch.watch(cam.id, { host: cam.onvif.host, port: cam.onvif.port, username: cam.onvif.username, password: cam.onvif.password });
     }
   }
 
@@ -213,7 +255,9 @@ export class Recorder {
   async stop(opts: { drainMs?: number; afterGroupSignal?: boolean } = {}): Promise<void> {
     const drainMs = opts.drainMs ?? 10_000;
     this.stopping = true;
+    await this.backfill?.stop();
     this.cancelQuota?.();
+    this.clockWatch.stop();
     this.stopGraceMs = opts.afterGroupSignal ? 1_000 : 0;
     // Lease mode: cameras stop and their last segments are uploaded before the leases go.
     await this.keeper?.stop();
@@ -235,6 +279,7 @@ export class Recorder {
   private async stopCamera(cameraId: string, reason: LossReason): Promise<void> {
     const recorder = this.cameras.get(cameraId);
     this.cameras.delete(cameraId);
+    this.clockWatch.unwatch(cameraId);
     await recorder?.stop({ graceMs: this.stopGraceMs });
     if (reason === 'moved' || reason === 'expired') return; // what waits would be refused anyway
     const deadlineMs = this.d.clock.nowMs() + Math.min(10_000, this.d.leases?.ttlMs ?? 10_000) / 2;

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   camera_auth_failed: 'The camera rejected the credentials',
   camera_clock_skew: 'The camera clock is too far off for authentication',
   camera_no_video_profile: 'The camera offers no H.264/H.265 profile',
+  camera_replay_failed: 'The camera refused, broke off or garbled a replay of its own recorded footage',
   store_unavailable: 'The object store does not answer',
   invalid_object_key: 'An object key or prefix is malformed or could escape the store',
   range_not_satisfiable: 'A byte range lies outside the object',

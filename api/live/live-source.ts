@@ -46,6 +46,8 @@ export const LIVE_CLOSE_CODES = {
   tooManyViewers: 4029,
   /** The recorder serving the camera cannot be reached. */
   recorderUnreachable: 4502,
+  /** The camera's lease moved to another recorder node (or ran out): connect again. */
+  recorderChanged: 4503,
 } as const;
 
 /** Who a request is from, as the API decides it (session cookie or bearer token). */

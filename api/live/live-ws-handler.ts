@@ -152,7 +152,7 @@ export class LiveWsHandler<P> {
       },
       bufferedBytes: () => ws.bufferedAmount,
       close: (code, reason) => {
-        const why = code === LIVE_CLOSE_CODES.dropped ? 'behind' : code === LIVE_CLOSE_CODES.recorderUnreachable ? 'recorder_unreachable' : code === LIVE_CLOSE_CODES.tooManyViewers ? 'too_many_viewers' : code === LIVE_CLOSE_CODES.goingAway ? 'recorder_stopping' : 'other';
+        const why = code === LIVE_CLOSE_CODES.dropped ? 'behind' : code === LIVE_CLOSE_CODES.recorderUnreachable ? 'recorder_unreachable' : code === LIVE_CLOSE_CODES.recorderChanged ? 'recorder_changed' : code === LIVE_CLOSE_CODES.tooManyViewers ? 'too_many_viewers' : code === LIVE_CLOSE_CODES.goingAway ? 'recorder_stopping' : 'other';
         this.o.metrics?.dropped.inc({ ...camera, reason: why });
         if (ws.readyState === ws.OPEN) ws.close(code, cutReason(reason));
         // A stalled peer never answers the close frame: do not wait ws's 30 s for it.

@@ -36,7 +36,15 @@ const TimelineSchema = z
   .object({
     cameraId: z.string(),
     ...RangeFields,
-    spans: z.array(z.object({ ...RangeFields, segments: z.number().int() })).openapi({ description: 'Recorded footage; contiguous segments merged' }),
+    spans: z
+      .array(
+        z.object({
+          ...RangeFields,
+          segments: z.number().int(),
+          source: z.enum(['live', 'backfill']).openapi({ description: 'live: recorded as it happened; backfill: recovered afterwards from the camera\'s own storage (SD card) over ONVIF Profile G, placed on the recorder\'s time using the camera\'s measured clock offset' }),
+        }),
+      )
+      .openapi({ description: 'Recorded footage; contiguous segments of one source merged (spans of different sources are never merged)' }),
     gaps: z.array(z.object({ ...RangeFields, reason: z.string().openapi({ example: 'camera_unreachable' }) })).openapi({ description: 'Stored gaps with their reasons' }),
     unknown: z.array(z.object(RangeFields)).openapi({ description: 'Neither footage nor a recorded gap: before the camera was first recorded, or after the latest accounted instant (the live edge, the future)' }),
   })
@@ -130,7 +138,7 @@ export function cameraRoutes(ctx: AppContext): ApiRouteDef[] {
         {
           cameraId: id,
           ...rangeFields(range.startMs, range.endMs, tz),
-          spans: t.spans.map((s) => ({ ...rangeFields(s.startMs, s.endMs, tz), segments: s.segments })),
+          spans: t.spans.map((s) => ({ ...rangeFields(s.startMs, s.endMs, tz), segments: s.segments, source: s.source })),
           gaps: t.gaps.map((g) => ({ ...rangeFields(g.startMs, g.endMs, tz), reason: g.reason })),
           unknown: t.unknown.map((u) => rangeFields(u.startMs, u.endMs, tz)),
         },

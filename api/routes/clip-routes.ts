@@ -6,7 +6,7 @@ import type { AppContext } from '../app-context.ts';
 import type { MediaServices } from '../app-deps.ts';
 import { binaryResponse, rangeOrProblem } from '../binary-response.ts';
 import { actorOf } from '../caller.ts';
-import { gapsHeader, MAX_HEADER_GAPS, withIsoGaps } from '../footage-fields.ts';
+import { backfilledHeader, gapsHeader, MAX_HEADER_GAPS, withIsoGaps } from '../footage-fields.ts';
 import { cameraSite, defineRoute, type ApiRouteDef } from '../route-def.ts';
 import { IdParam } from '../schemas.ts';
 import { checkRange, isoTimeParam } from '../time-fields.ts';
@@ -20,6 +20,9 @@ import { checkRange, isoTimeParam } from '../time-fields.ts';
  *   Vigil-Gaps                              [{"start","end","reason"}], at most 50
  *   Vigil-Gap-Count                         all gaps inside the clip
  *   Vigil-Segments, Vigil-Assembly          stored segments used; fragment_copy | ffmpeg_concat
+ *   Vigil-Backfilled                        [{"start","end"}] recovered later from the camera's
+ *                                           own storage (same bytes, marked), at most 50
+ *   Vigil-Backfilled-Count                  all such parts of the clip (0: all recorded live)
  *
  * Byte ranges work (a <video> element seeks with them); every byte of any range equals the
  * same byte of the whole file. Audit: one `clip.view` row per GET, Range requests included
@@ -105,6 +108,8 @@ export function clipRoutes(ctx: AppContext, media: MediaServices): ApiRouteDef[]
           'Vigil-Gap-Count': String(info.gaps.length),
           'Vigil-Segments': String(info.segments.length),
           'Vigil-Assembly': info.assembly ?? 'fragment_copy',
+          'Vigil-Backfilled': backfilledHeader(info.backfilled ?? [], tz),
+          'Vigil-Backfilled-Count': String((info.backfilled ?? []).length),
         };
         if (info.gaps.length > MAX_HEADER_GAPS) headers['Vigil-Gaps-Truncated'] = 'true';
         return binaryResponse(c, prepared, range, { headers, log: ctx.deps.logger, done: dispose }) as never;

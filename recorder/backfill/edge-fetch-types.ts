@@ -63,4 +63,6 @@ export interface EdgeSupport {
   /** When this was checked, recorder clock ms. */
   checkedMs: number;
   detail: string;
+  /** The camera could not be asked (timeout, refused): no answer either way, so checked again sooner. */
+  probeFailed?: boolean;
 }

@@ -24,6 +24,8 @@ export interface LeaseKeeperOptions {
   ttlMs: number;
   renewMs: number;
   cameras: CameraRow[];
+  /** This node's live endpoint as API nodes reach it (live.advertiseUrl), published with each heartbeat. */
+  liveUrl?: string | null;
   repo: LeasesRepo;
   clock: Clock;
   log: Logger;
@@ -87,7 +89,7 @@ export class LeaseKeeper {
     const sentAt = this.o.clock.nowMs();
     this.dropOverdue(sentAt);
     try {
-      await this.o.repo.heartbeat({ nodeId: this.o.nodeId, sites: this.o.sites, nowMs: sentAt, ttlMs: this.o.ttlMs, startedMs: this.startedMs });
+      await this.o.repo.heartbeat({ nodeId: this.o.nodeId, sites: this.o.sites, nowMs: sentAt, ttlMs: this.o.ttlMs, startedMs: this.startedMs, liveUrl: this.o.liveUrl ?? null });
       const renewed = new Map((await this.o.repo.renew(this.o.nodeId, sentAt, this.o.ttlMs)).map((r) => [r.cameraId, r.epoch]));
       for (const [cameraId, h] of [...this.held.entries()]) {
         if (renewed.get(cameraId) === h.fence.epoch) h.deadlineMs = sentAt + this.o.ttlMs - this.marginMs;

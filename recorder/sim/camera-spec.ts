@@ -12,6 +12,11 @@ export interface SimCameraSpec {
   password: string;
   video: VideoKind;
   audio: AudioKind;
+  /**
+   * Edge storage (an SD card): the camera records its main stream from the simulator's start,
+   * keeping the last retentionMs, and answers ONVIF Profile G (search, replay). Absent = none.
+   */
+  edge?: { retentionMs: number };
 }
 
 export function defaultSpec(index: number, overrides: Partial<SimCameraSpec> = {}): SimCameraSpec {

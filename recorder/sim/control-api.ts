@@ -7,7 +7,9 @@ import type { CameraSimulator, SimCamera } from './simulator.ts';
  *   GET    /cameras                    every camera: spec (no password), URLs, faults, sessions
  *   GET    /cameras/:id                one camera
  *   POST   /cameras/:id/faults         {refuse?, stall?, throttleBytesPerSec?, wrongCredentials?,
- *                                       clockSkewMs?, altResolution?, forMs?}  (forMs: undo after)
+ *                                       clockSkewMs?, altResolution?, networkCut?, edgeRecording?,
+ *                                       srClockUnset?,
+ *                                       forMs?}  (forMs: undo after)
  *   POST   /cameras/:id/drop           cut every live session now
  *   DELETE /cameras/:id/faults         back to healthy ("come back")
  */
@@ -18,6 +20,9 @@ const faultBody = z.strictObject({
   wrongCredentials: z.boolean().optional(),
   clockSkewMs: z.number().int().optional(),
   altResolution: z.boolean().optional(),
+  networkCut: z.boolean().optional(),
+  edgeRecording: z.boolean().optional(),
+  srClockUnset: z.boolean().optional(),
   forMs: z.number().int().positive().optional(),
 });
 
@@ -33,6 +38,8 @@ export function describeCamera(c: SimCamera) {
     faults: c.faults.get(),
     rtspSessions: c.rtsp.activeSessions(),
     stats: c.rtsp.stats(),
+    // What the SD card holds (true clock, epoch ms), for cameras with edge storage.
+    edge: c.edge ? { retentionMs: c.edge.retentionMs, recording: c.edge.recording, held: c.edge.held() } : null,
   };
 }
 

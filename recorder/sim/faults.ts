@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../src/clock.ts';
 
+/** 1900-01-01 (NTP epoch) is this long before 1970-01-01. */
+const NTP_EPOCH_BEFORE_UNIX_MS = 2_208_988_800_000;
+
 /**
  * The faults a simulated camera can be told to show. Both the RTSP side and the ONVIF side
  * read the same state, as one real camera would.
@@ -18,6 +21,15 @@ export interface FaultSettings {
   clockSkewMs: number;
   /** The main stream is switched to its alternate resolution (takes effect at the next keyframe). */
   altResolution: boolean;
+  /**
+   * The network to the camera is down: new TCP connections (RTSP live and replay, ONVIF) are
+   * refused and every open connection is cut. The camera itself keeps running (edge recording).
+   */
+  networkCut: boolean;
+  /** The SD card records (cameras with edge storage); false = not recording, a hole on the card. */
+  edgeRecording: boolean;
+  /** Live RTCP sender reports carry an unset clock (time since the NTP epoch 1900, like uptime), as many real cameras' do; ONVIF keeps the real one. */
+  srClockUnset: boolean;
 }
 
 export type FaultPatch = Partial<FaultSettings>;
@@ -29,6 +41,9 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   wrongCredentials: false,
   clockSkewMs: 0,
   altResolution: false,
+  networkCut: false,
+  edgeRecording: true,
+  srClockUnset: false,
 });
 
 /**
@@ -81,5 +96,10 @@ export class CameraFaults extends EventEmitter {
   /** The camera's own idea of now. */
   cameraNowMs(): number {
     return this.clock.nowMs() + this.settings.clockSkewMs;
+  }
+
+  /** The clock live RTCP sender reports carry (epoch ms): the camera's, or with srClockUnset a day-long count from the NTP epoch. */
+  senderReportNowMs(): number {
+    return this.settings.srClockUnset ? (this.clock.nowMs() % 86_400_000) - NTP_EPOCH_BEFORE_UNIX_MS : this.cameraNowMs();
   }
 }

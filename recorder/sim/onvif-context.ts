@@ -6,6 +6,29 @@ import { createHash } from 'node:crypto';
 import type { CameraFaults } from './faults.ts';
 import type { SimCameraSpec, StreamName } from './camera-spec.ts';
 import type { XmlElement } from './soap.ts';
+import type { Interval } from './edge-storage.ts';
+
+/** A search session opened by FindRecordings (Search service), kept until EndSearch. */
+export interface RecordingSearch {
+  /** Recording tokens the scope asks for; empty = all. */
+  includedRecordings: string[];
+}
+
+/** The camera's edge storage as the Profile G services see it. */
+export interface OnvifEdge {
+  recordingToken: string;
+  retentionMs: number;
+  /** What the card holds now, true clock (the services add the camera's clock skew). */
+  held(): Interval[];
+  /** Whether the card is recording now. */
+  recording(): boolean;
+  replayUri(): string;
+  recordingXaddr: string;
+  searchXaddr: string;
+  replayXaddr: string;
+  /** Open searches by search token (state kept by the camera across requests). */
+  searches: Map<string, RecordingSearch>;
+}
 
 export interface OnvifContext {
   spec: SimCameraSpec;
@@ -18,6 +41,8 @@ export interface OnvifContext {
   /** Free-text location scope (e.g. the office), URI-encoded into onvif://…/location/. */
   location: string;
   streamUri: (stream: StreamName) => string;
+  /** Present only when the camera has edge storage (Profile G). */
+  edge?: OnvifEdge;
 }
 
 /**

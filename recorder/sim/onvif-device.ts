@@ -6,6 +6,7 @@
 import { Faults, NS, childrenNamed, escapeXml as x, textAt, type XmlElement } from './soap.ts';
 import type { OnvifContext, OnvifServiceTable } from './onvif-context.ts';
 import { MEDIA_SERVICE_CAPS } from './onvif-media.ts';
+import { RECORDING_SERVICE_CAPS, REPLAY_SERVICE_CAPS, SEARCH_SERVICE_CAPS } from './onvif-recording.ts';
 
 export const MANUFACTURER = 'Vigil Simulator';
 export const FIRMWARE_VERSION = '1.0.0-sim';
@@ -24,7 +25,7 @@ export function modelName(ctx: Pick<OnvifContext, 'spec'>): string {
 }
 
 /** ONVIF scopes of the camera (GetScopes and WS-Discovery ProbeMatch). */
-export function deviceScopes(ctx: Pick<OnvifContext, 'spec' | 'location'>): Array<{ uri: string; fixed: boolean }> {
+export function deviceScopes(ctx: Pick<OnvifContext, 'spec' | 'location' | 'edge'>): Array<{ uri: string; fixed: boolean }> {
   const base = 'onvif://www.onvif.org';
   const scopes = [
     { uri: `${base}/type/video_encoder`, fixed: true },
@@ -35,6 +36,7 @@ export function deviceScopes(ctx: Pick<OnvifContext, 'spec' | 'location'>): Arra
     { uri: `${base}/location/${encodeURIComponent(ctx.location)}`, fixed: false },
   ];
   if (ctx.spec.audio !== 'none') scopes.splice(1, 0, { uri: `${base}/type/audio_encoder`, fixed: true });
+  if (ctx.edge) scopes.splice(scopes.findIndex((s) => s.uri.endsWith('/Profile/Streaming')) + 1, 0, { uri: `${base}/Profile/G`, fixed: true });
   return scopes;
 }
 
@@ -97,9 +99,21 @@ function getCapabilities(ctx: OnvifContext, params: XmlElement): string {
     if (c !== 'All' && c !== 'Device' && c !== 'Media') throw Faults.noSuchService();
   }
   const all = wanted.includes('All');
+  // Recording, Search and Replay have no category of their own: they come with All, in Extension.
+  const edge = ctx.edge;
+  const extension =
+    all && edge
+      ? `<tt:Extension><tt:Recording><tt:XAddr>${x(edge.recordingXaddr)}</tt:XAddr>` +
+        `<tt:ReceiverSource>false</tt:ReceiverSource><tt:MediaProfileSource>true</tt:MediaProfileSource>` +
+        `<tt:DynamicRecordings>false</tt:DynamicRecordings><tt:DynamicTracks>false</tt:DynamicTracks>` +
+        `<tt:MaxStringLength>64</tt:MaxStringLength></tt:Recording>` +
+        `<tt:Search><tt:XAddr>${x(edge.searchXaddr)}</tt:XAddr><tt:MetadataSearch>false</tt:MetadataSearch></tt:Search>` +
+        `<tt:Replay><tt:XAddr>${x(edge.replayXaddr)}</tt:XAddr></tt:Replay></tt:Extension>`
+      : '';
   const parts =
     (all || wanted.includes('Device') ? deviceCapabilitiesXml(ctx) : '') +
-    (all || wanted.includes('Media') ? mediaCapabilitiesXml(ctx) : '');
+    (all || wanted.includes('Media') ? mediaCapabilitiesXml(ctx) : '') +
+    extension;
   return `<tds:GetCapabilitiesResponse><tds:Capabilities>${parts}</tds:Capabilities></tds:GetCapabilitiesResponse>`;
 }
 
@@ -124,6 +138,11 @@ function getServices(ctx: OnvifContext, params: XmlElement): string {
     `<tds:GetServicesResponse>` +
     service(NS.tds, ctx.deviceXaddr, `<tds:Capabilities>${DEVICE_SERVICE_CAPS}</tds:Capabilities>`) +
     service(NS.trt, ctx.mediaXaddr, MEDIA_SERVICE_CAPS) +
+    (ctx.edge
+      ? service(NS.trc, ctx.edge.recordingXaddr, RECORDING_SERVICE_CAPS) +
+        service(NS.tse, ctx.edge.searchXaddr, SEARCH_SERVICE_CAPS) +
+        service(NS.trp, ctx.edge.replayXaddr, REPLAY_SERVICE_CAPS)
+      : '') +
     `</tds:GetServicesResponse>`
   );
 }

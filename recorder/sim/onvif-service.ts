@@ -1,6 +1,8 @@
 /**
  * The simulated camera's web server: ONVIF SOAP at /onvif/device_service and
- * /onvif/media_service, and a JPEG snapshot at /onvif/snapshot.jpg.
+ * /onvif/media_service (and, with edge storage, the Profile G services at
+ * /onvif/recording_service, /onvif/search_service, /onvif/replay_service: onvif-recording.ts),
+ * and a JPEG snapshot at /onvif/snapshot.jpg.
  *
  * Authentication is onvif-auth.ts: operations outside ONVIF's pre-auth class need a valid
  * WS-Security UsernameToken or HTTP Digest. A bad UsernameToken gets HTTP 400 with the SOAP fault
@@ -8,8 +10,8 @@
  * gSOAP-based cameras send); no credentials or bad HTTP credentials get HTTP 401 with a Digest
  * challenge (and the same fault in the body for SOAP). The snapshot needs Digest (or Basic).
  *
- * Faults: `refuse` closes the listener (clients get ECONNREFUSED) and reopens it on the same
- * port when cleared; `wrongCredentials` refuses every credential; `clockSkewMs` shifts the
+ * Faults: `refuse` and `networkCut` close the listener (clients get ECONNREFUSED; open
+ * connections are cut) and reopen it on the same port when cleared; `wrongCredentials` refuses every credential; `clockSkewMs` shifts the
  * reported time and the UsernameToken freshness window; `altResolution` changes the main
  * profile's resolution.
  */
@@ -23,6 +25,9 @@ import { CameraAuthenticator, type AuthFailureReason, type AuthOutcome } from '.
 import { cameraUuid, type OnvifAction, type OnvifContext, type OnvifServiceTable } from './onvif-context.ts';
 import { deviceScopes, deviceService } from './onvif-device.ts';
 import { mediaService } from './onvif-media.ts';
+import { PROFILE_G_SERVICES, RECORDING_PATH, RECORDING_TOKEN, REPLAY_PATH, SEARCH_PATH } from './onvif-recording.ts';
+import type { EdgeRecorder } from './edge-recorder.ts';
+import type { OnvifEdge } from './onvif-context.ts';
 import { Faults, SoapFault, faultEnvelope, parseSoapRequest, soapEnvelope, type SoapRequest } from './soap.ts';
 import type { DiscoveryTarget } from './ws-discovery.ts';
 
@@ -30,6 +35,11 @@ export const DEVICE_PATH = '/onvif/device_service';
 export const MEDIA_PATH = '/onvif/media_service';
 export const SNAPSHOT_PATH = '/onvif/snapshot.jpg';
 const MAX_BODY_BYTES = 256 * 1024;
+/**
+ * Every service path is answered on every camera; dispatch is by the operation's namespace.
+ * A camera without edge storage thus answers Profile G requests with ActionNotSupported.
+ */
+const SOAP_PATHS = new Set([DEVICE_PATH, MEDIA_PATH, RECORDING_PATH, SEARCH_PATH, REPLAY_PATH]);
 const SOAP_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
 
 export interface OnvifDeviceOptions {
@@ -48,6 +58,8 @@ export interface OnvifDeviceOptions {
   snapshotJpeg: () => Promise<Buffer>;
   /** UsernameToken Created must be within ± this of the camera clock; default 5 min. */
   createdWindowMs?: number;
+  /** Edge storage: adds the Profile G services (recording, search, replay). */
+  edge?: { recorder: EdgeRecorder; replayUri: (recordingToken: string) => string };
 }
 
 export type { AuthFailureReason } from './onvif-auth.ts';
@@ -75,9 +87,10 @@ export class OnvifDeviceServer extends EventEmitter {
   private readonly host: string;
   private readonly advertisedHost: string;
   private readonly services: OnvifServiceTable[] = [deviceService, mediaService];
+  private readonly edgeSearches: OnvifEdge['searches'] = new Map();
   private readonly auth: CameraAuthenticator;
   private readonly onFaultChange = (settings: FaultSettings): void => {
-    this.enqueue(() => (settings.refuse ? this.close() : this.open()));
+    this.enqueue(() => (settings.refuse || settings.networkCut ? this.close() : this.open()));
   };
   private queue: Promise<void> = Promise.resolve();
   private started = false;
@@ -90,6 +103,7 @@ export class OnvifDeviceServer extends EventEmitter {
     const wildcard = this.host === '0.0.0.0' || this.host === '::';
     this.advertisedHost = opts.advertisedHost ?? (wildcard ? '127.0.0.1' : this.host);
     this.auth = new CameraAuthenticator(opts);
+    if (opts.edge) this.services.push(...PROFILE_G_SERVICES);
   }
 
   get port(): number {
@@ -125,7 +139,8 @@ export class OnvifDeviceServer extends EventEmitter {
       throw err;
     }
     this.opts.faults.on('change', this.onFaultChange);
-    if (this.opts.faults.get().refuse) await this.enqueue(() => this.close());
+    const f = this.opts.faults.get();
+    if (f.refuse || f.networkCut) await this.enqueue(() => this.close());
   }
 
   async stop(): Promise<void> {
@@ -147,7 +162,7 @@ export class OnvifDeviceServer extends EventEmitter {
       xaddrs: [this.xaddr],
       scopes: deviceScopes(this.context()).map((s) => s.uri),
       metadataVersion: 1,
-      available: this.started && this.listening && !this.opts.faults.get().refuse,
+      available: this.started && this.listening && !this.opts.faults.get().refuse && !this.opts.faults.get().networkCut,
     };
   }
 
@@ -166,6 +181,21 @@ export class OnvifDeviceServer extends EventEmitter {
       snapshotUri: this.snapshotUri,
       location: this.opts.location ?? 'vigil-sim',
       streamUri: this.opts.streamUri,
+      ...(this.opts.edge ? { edge: this.edgeContext(this.opts.edge) } : {}),
+    };
+  }
+
+  private edgeContext(edge: NonNullable<OnvifDeviceOptions['edge']>): OnvifEdge {
+    return {
+      recordingToken: RECORDING_TOKEN,
+      retentionMs: edge.recorder.retentionMs,
+      held: () => edge.recorder.held(),
+      recording: () => edge.recorder.recording,
+      replayUri: () => edge.replayUri(RECORDING_TOKEN),
+      recordingXaddr: this.url(RECORDING_PATH),
+      searchXaddr: this.url(SEARCH_PATH),
+      replayXaddr: this.url(REPLAY_PATH),
+      searches: this.edgeSearches,
     };
   }
 
@@ -213,7 +243,7 @@ export class OnvifDeviceServer extends EventEmitter {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://camera').pathname;
     if (path === SNAPSHOT_PATH) return this.handleSnapshot(req, res);
-    if (path !== DEVICE_PATH && path !== MEDIA_PATH) {
+    if (!SOAP_PATHS.has(path)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
       return;
     }

@@ -51,7 +51,21 @@ export function senderReport(track: RtpTrack, cameraNowMs: number, rtpTicks: num
   sdes[9] = name.length;
   name.copy(sdes, 10);
 
-  const rtcp = Buffer.concat([sr, sdes]);
+  return frameRtcp(track, Buffer.concat([sr, sdes]));
+}
+
+/** A compound SR + SDES + BYE for one track: the stream ends here (RFC 3550 §6.6). */
+export function senderReportWithBye(track: RtpTrack, cameraNowMs: number, rtpTicks: number, cname: string): Buffer {
+  const srSdes = senderReport(track, cameraNowMs, rtpTicks, cname).subarray(INTERLEAVED_HEADER_BYTES);
+  const bye = Buffer.alloc(8);
+  bye[0] = 0x81; // V=2, SC=1
+  bye[1] = 203; // BYE
+  bye.writeUInt16BE(1, 2);
+  bye.writeUInt32BE(track.ssrc, 4);
+  return frameRtcp(track, Buffer.concat([srSdes, bye]));
+}
+
+function frameRtcp(track: RtpTrack, rtcp: Buffer): Buffer {
   const framed = Buffer.allocUnsafe(INTERLEAVED_HEADER_BYTES + rtcp.length);
   framed[0] = 0x24;
   framed[1] = track.channel + 1;

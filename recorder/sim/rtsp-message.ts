@@ -90,10 +90,12 @@ const STATUS_TEXT: Record<number, string> = {
   405: 'Method Not Allowed',
   454: 'Session Not Found',
   455: 'Method Not Valid in This State',
+  457: 'Invalid Range',
   459: 'Aggregate Operation Not Allowed',
   461: 'Unsupported Transport',
   500: 'Internal Server Error',
   501: 'Not Implemented',
+  551: 'Option not supported',
 };
 
 export type HeaderList = Array<[string, string]>;

@@ -6,16 +6,18 @@ import type { SimCameraSpec, StreamName } from './camera-spec.ts';
 import type { CameraFaults } from './faults.ts';
 import type { MediaStats } from './media-sender.ts';
 import { RtspAuthenticator } from './rtsp-auth.ts';
-import { RtspSession } from './rtsp-session.ts';
+import { RtspSession, type ReplaySource } from './rtsp-session.ts';
+import type { EdgeRecorder } from './edge-recorder.ts';
 import { StreamTimeline } from './stream-timeline.ts';
 
 export { prepareCameraMedia, type CameraMedia } from './camera-media.ts';
 
 /**
- * The RTSP server of one simulated camera: its own TCP port, paths /main and /sub, RTP over the
- * RTSP connection (interleaved), one shared real-time timeline per stream, and the camera's
- * faults: refuse (the listener closes; clearing reopens it on the same port), drop (every
- * connection is cut), stall, throttle and slow readers (see media-sender.ts), wrong credentials
+ * The RTSP server of one simulated camera: its own TCP port, paths /main and /sub (and
+ * /replay/<recording token> with edge storage: rtsp-replay.ts), RTP over the RTSP connection
+ * (interleaved), one shared real-time timeline per stream, and the camera's faults: refuse (the
+ * listener closes; clearing reopens it on the same port), networkCut (the same, and every
+ * connection is cut when it begins), drop (every connection is cut), stall, throttle and slow readers (see media-sender.ts), wrong credentials
  * (401) and the alternate main resolution (switched at the next keyframe).
  *
  * Events: 'listening' (port), 'refusing', 'session-opened', 'play' (StreamName),
@@ -40,6 +42,10 @@ export interface RtspCameraServerOptions {
   /** Unsent bytes a session's socket may hold before frames are dropped (default 2 MiB). */
   maxBufferedBytes?: number;
   logger?: SimLogger;
+  /** Origin of the stream timelines, clock ms (default now); the edge recording starts here too. */
+  originMs?: number;
+  /** The camera's edge storage: replayed at /replay/<recordingToken>. */
+  edge?: { recorder: EdgeRecorder; recordingToken: string };
 }
 
 export interface RtspServerStats {
@@ -68,6 +74,8 @@ export class RtspCameraServer extends EventEmitter {
   private started = false;
   private live = 0;
   private opened = 0;
+  private cut = false;
+  private readonly replay: ReplaySource | undefined;
 
   private readonly onChange = () => this.reconcile();
   private readonly onDrop = () => this.dropAll();
@@ -82,15 +90,25 @@ export class RtspCameraServer extends EventEmitter {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 2 * 1024 * 1024;
     this.logger = opts.logger;
     const audio = opts.media.audioTrack;
+    const startMs = opts.originMs ?? opts.clock.nowMs();
+    if (opts.edge) {
+      const recorder = opts.edge.recorder;
+      this.replay = {
+        token: opts.edge.recordingToken,
+        media: { video: opts.media.main, ...(audio ? { audio } : {}), originMs: startMs },
+        held: () => recorder.held(),
+      };
+    }
     this.timelines = {
       main: new StreamTimeline({
         clock: opts.clock,
+        startMs,
         video: opts.media.main,
         alternate: opts.media.alt,
         useAlternate: () => this.faults.get().altResolution,
         ...(audio ? { audio } : {}),
       }),
-      sub: new StreamTimeline({ clock: opts.clock, video: opts.media.sub, ...(audio ? { audio } : {}) }),
+      sub: new StreamTimeline({ clock: opts.clock, startMs, video: opts.media.sub, ...(audio ? { audio } : {}) }),
     };
     this.auth = new RtspAuthenticator({
       realm: `Vigil SimCam ${opts.spec.id}`,
@@ -147,6 +165,11 @@ export class RtspCameraServer extends EventEmitter {
     await closed;
   }
 
+  /** The replay URI of the edge recording (rtsp://host:port/replay/<token>). */
+  replayUrl(recordingToken: string): string {
+    return this.url('main').replace(/\/main$/, `/replay/${encodeURIComponent(recordingToken)}`);
+  }
+
   url(stream: StreamName, opts: { withCredentials?: boolean } = {}): string {
     const host = this.host === '0.0.0.0' ? '127.0.0.1' : this.host === '::' ? '::1' : this.host;
     const hostPart = host.includes(':') ? `[${host}]` : host;
@@ -169,9 +192,15 @@ export class RtspCameraServer extends EventEmitter {
     return { ...this.counters };
   }
 
-  /** Opens or closes the listener to match the refuse fault. Closing is immediate. */
+  /**
+   * Opens or closes the listener to match the refuse and networkCut faults. Closing is
+   * immediate. A network cut also drops every connection, once, when it begins.
+   */
   private reconcile(): void {
-    const want = this.started && !this.faults.get().refuse;
+    const { refuse, networkCut } = this.faults.get();
+    if (networkCut && !this.cut && this.started) this.dropAll();
+    this.cut = networkCut;
+    const want = this.started && !refuse && !networkCut;
     if (!want && this.server) {
       const server = this.server;
       this.server = undefined;
@@ -242,6 +271,7 @@ export class RtspCameraServer extends EventEmitter {
         this.live--;
         this.emit('session-closed');
       },
+      ...(this.replay ? { replay: this.replay } : {}),
     });
     this.sessions.add(session);
     socket.once('close', () => this.sessions.delete(session));

@@ -9,11 +9,15 @@ import { formatResponse, type HeaderList, type RtspRequest, RtspRequestParser } 
 import { RtpTrack } from './rtp-packet.ts';
 import { AUDIO_TRACK, buildSdp, trackControl, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from './sdp.ts';
 import type { StreamTimeline } from './stream-timeline.ts';
+import type { Interval } from './edge-storage.ts';
+import { replayRuns } from './edge-storage.ts';
+import { formatClockTime, frameGridOf, parseReplayPlay, ReplaySender, type ReplayMedia } from './rtsp-replay.ts';
 
 /**
  * One client connection to a simulated camera and the RTSP session it sets up on it (RTP over
  * the same TCP connection, interleaved). Handles OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE,
  * GET_PARAMETER/SET_PARAMETER (keepalive) and TEARDOWN; UDP transport is answered with 461.
+ * /replay/<token> replays the edge recording (ONVIF replay; PLAY in rtsp-replay.ts).
  */
 
 export interface RtspSessionContext {
@@ -28,13 +32,25 @@ export interface RtspSessionContext {
   onSessionOpened(): void;
   onPlay(stream: StreamName): void;
   onSessionClosed(): void;
+  /** The edge recording, when the camera has edge storage: replayed at /replay/<token>. */
+  replay?: ReplaySource;
+}
+
+export interface ReplaySource {
+  token: string;
+  media: ReplayMedia;
+  /** What the card holds now, true clock. */
+  held(): Interval[];
 }
 
 const PUBLIC_METHODS = 'OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, GET_PARAMETER, SET_PARAMETER, TEARDOWN';
 const SESSION_TIMEOUT_S = 60;
 
 interface Target {
-  stream: StreamName;
+  /** 'replay' = the edge recording named by the URI. */
+  stream: StreamName | 'replay';
+  /** The recording token of a replay URI. */
+  recording?: string;
   track: number | undefined;
   /** The URL with the track part removed, as the client spelled scheme, host and port. */
   base: string;
@@ -49,6 +65,17 @@ function parseTarget(uri: string): Target | undefined {
     return undefined;
   }
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
+  if (parts[0] === 'replay') {
+    const recording = parts[1] === undefined ? undefined : decodeURIComponent(parts[1]);
+    if (recording === undefined || parts.length > 3) return undefined;
+    let track: number | undefined;
+    if (parts[2] !== undefined) {
+      const m = /^trackID=(\d+)$/.exec(parts[2]);
+      if (!m) return undefined;
+      track = Number(m[1]);
+    }
+    return { stream: 'replay', recording, track, base: `rtsp://${url.host}/replay/${parts[1]}/` };
+  }
   const stream = parts[0];
   if ((stream !== 'main' && stream !== 'sub') || parts.length > 2) return undefined;
   let track: number | undefined;
@@ -63,10 +90,10 @@ function parseTarget(uri: string): Target | undefined {
 export class RtspSession {
   private readonly parser: RtspRequestParser;
   private sessionId: string | undefined;
-  private stream: StreamName | undefined;
+  private stream: StreamName | 'replay' | undefined;
   private videoTrack: RtpTrack | undefined;
   private audioTrack: RtpTrack | undefined;
-  private sender: MediaSender | undefined;
+  private sender: MediaSender | ReplaySender | undefined;
   private closed = false;
 
   constructor(
@@ -171,13 +198,24 @@ export class RtspSession {
   private describe(req: RtspRequest, cseq: string | undefined): void {
     const target = parseTarget(req.uri);
     if (!target || target.track !== undefined) return this.reply(cseq, 404);
-    const timeline = this.ctx.timelines[target.stream];
+    let video;
+    let audio;
+    if (target.stream === 'replay') {
+      const source = this.replaySource(target);
+      if (!source) return this.reply(cseq, 404);
+      video = source.media.video;
+      audio = source.media.audio;
+    } else {
+      const timeline = this.ctx.timelines[target.stream];
+      video = timeline.currentVideo();
+      audio = timeline.audioSource;
+    }
     const sdp = buildSdp({
       sessionId: String(this.ctx.clock.nowMs()),
       address: this.socket.localAddress ?? '127.0.0.1',
       sessionName: `Vigil simulated camera ${this.ctx.spec.id} ${target.stream}`,
-      video: timeline.currentVideo(),
-      ...(timeline.audioSource ? { audio: timeline.audioSource } : {}),
+      video,
+      ...(audio ? { audio } : {}),
     });
     this.reply(cseq, 200, [['Content-Base', target.base], ['Content-Type', 'application/sdp']], sdp);
   }
@@ -185,8 +223,15 @@ export class RtspSession {
   private setup(req: RtspRequest, cseq: string | undefined): void {
     const target = parseTarget(req.uri);
     if (!target) return this.reply(cseq, 404);
-    const timeline = this.ctx.timelines[target.stream];
-    const hasAudio = timeline.audioSource !== undefined;
+    let audioSource;
+    if (target.stream === 'replay') {
+      const source = this.replaySource(target);
+      if (!source) return this.reply(cseq, 404);
+      audioSource = source.media.audio;
+    } else {
+      audioSource = this.ctx.timelines[target.stream].audioSource;
+    }
+    const hasAudio = audioSource !== undefined;
     // An aggregate URL names the only track of a video-only stream.
     const track = target.track ?? (hasAudio ? undefined : VIDEO_TRACK);
     if (track === undefined) return this.reply(cseq, 459);
@@ -210,7 +255,7 @@ export class RtspSession {
     if (track === VIDEO_TRACK) {
       rtpTrack = this.videoTrack = new RtpTrack(VIDEO_PAYLOAD_TYPE, 90_000, channel);
     } else {
-      const audio = timeline.audioSource!;
+      const audio = audioSource!;
       rtpTrack = this.audioTrack = new RtpTrack(audio.payloadType, audio.loop.sampleRate, channel);
     }
     const ssrc = rtpTrack.ssrc.toString(16).toUpperCase().padStart(8, '0');
@@ -225,6 +270,7 @@ export class RtspSession {
     if (!target) return this.reply(cseq, 404);
     if (!this.sessionId || !this.stream || (!this.videoTrack && !this.audioTrack)) return this.reply(cseq, 455);
     if (target.stream !== this.stream) return this.reply(cseq, 459);
+    if (this.stream === 'replay') return this.playReplay(req, cseq, target);
     if (this.sender?.playing) return this.reply(cseq, 200, this.sessionHeaders());
     const stream = this.stream;
     this.sender ??= new MediaSender({
@@ -245,5 +291,52 @@ export class RtspSession {
       this.reply(cseq, 200, [['Range', 'npt=0.000-'], ['RTP-Info', rtpInfo.join(',')], ...this.sessionHeaders()]);
     });
     this.ctx.onPlay(stream);
+  }
+
+  /** The recording a replay target names, or undefined (404). */
+  private replaySource(target: Target): ReplaySource | undefined {
+    const source = this.ctx.replay;
+    return source && target.recording === source.token ? source : undefined;
+  }
+
+  private playReplay(req: RtspRequest, cseq: string | undefined, target: Target): void {
+    const source = this.replaySource(target);
+    if (!source) return this.reply(cseq, 404);
+    const parsed = parseReplayPlay((name) => req.headers.get(name));
+    if (!parsed.ok) return this.reply(cseq, parsed.status, [...parsed.headers, ...this.sessionHeaders()]);
+    if (this.sender?.playing) this.sender.stop();
+    const { startMs, endMs, rateControl } = parsed.request;
+    const skewMs = this.ctx.faults.get().clockSkewMs;
+    const held = source.held();
+    const fromMs = startMs === undefined ? (held[0]?.startMs ?? 0) : startMs - skewMs;
+    const runs = replayRuns(held, frameGridOf(source.media), fromMs, endMs === undefined ? undefined : endMs - skewMs);
+    const sender = new ReplaySender({
+      socket: this.socket,
+      clock: this.ctx.clock,
+      faults: this.ctx.faults,
+      media: source.media,
+      runs,
+      ...(this.videoTrack ? { videoTrack: this.videoTrack } : {}),
+      ...(this.audioTrack ? { audioTrack: this.audioTrack } : {}),
+      cseq: Number(cseq ?? 0),
+      rateControl,
+      skewMs,
+      cname: `${this.ctx.spec.id}@vigil-sim`,
+      stats: this.ctx.stats,
+    });
+    this.sender = sender;
+    const info = sender.peek();
+    const rtpInfo: string[] = [];
+    if (info.video) rtpInfo.push(`url=${target.base}${trackControl(VIDEO_TRACK)};seq=${info.video.seq};rtptime=${info.video.rtptime}`);
+    if (info.audio) rtpInfo.push(`url=${target.base}${trackControl(AUDIO_TRACK)};seq=${info.audio.seq};rtptime=${info.audio.rtptime}`);
+    const range = `clock=${info.startMs === undefined ? formatClockTime(fromMs + skewMs) : formatClockTime(info.startMs)}-${endMs === undefined ? '' : formatClockTime(endMs)}`;
+    this.reply(cseq, 200, [
+      ['Range', range],
+      ...(rtpInfo.length ? ([['RTP-Info', rtpInfo.join(',')]] as HeaderList) : []),
+      ['Rate-Control', rateControl ? 'yes' : 'no'],
+      ...this.sessionHeaders(),
+    ]);
+    sender.start();
+    this.ctx.onPlay('main');
   }
 }

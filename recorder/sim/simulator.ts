@@ -6,6 +6,8 @@ import { OnvifDeviceServer } from './onvif-service.ts';
 import { WsDiscoveryResponder } from './ws-discovery.ts';
 import { simSnapshotJpeg } from './snapshot.ts';
 import type { MediaPrepOptions } from './media-prep.ts';
+import { EdgeRecorder } from './edge-recorder.ts';
+import { RECORDING_TOKEN } from './onvif-recording.ts';
 
 /**
  * N simulated cameras on loopback: each an RTSP server and an ONVIF device service sharing one
@@ -17,6 +19,8 @@ export interface SimCamera {
   faults: CameraFaults;
   rtsp: RtspCameraServer;
   onvif: OnvifDeviceServer;
+  /** The SD card, when spec.edge is set (Profile G). */
+  edge: EdgeRecorder | undefined;
   /** rtsp://host:port/main (or with the camera's credentials inline). */
   rtspUrl(stream: StreamName, withCredentials?: boolean): string;
 }
@@ -52,7 +56,19 @@ export class CameraSimulator {
       for (const spec of specs) {
         const faults = new CameraFaults(clock);
         const media = await prepareCameraMedia(spec, opts.media ?? {});
-        const rtsp = new RtspCameraServer({ spec, faults, clock, media, host, ...(opts.logger ? { logger: opts.logger } : {}) });
+        // The card records from the moment the camera's streams begin.
+        const originMs = clock.nowMs();
+        const edge = spec.edge ? new EdgeRecorder(clock, faults, originMs, spec.edge.retentionMs) : undefined;
+        const rtsp = new RtspCameraServer({
+          spec,
+          faults,
+          clock,
+          media,
+          host,
+          originMs,
+          ...(edge ? { edge: { recorder: edge, recordingToken: RECORDING_TOKEN } } : {}),
+          ...(opts.logger ? { logger: opts.logger } : {}),
+        });
         await rtsp.start();
         const onvif = new OnvifDeviceServer({
           spec,
@@ -61,9 +77,10 @@ export class CameraSimulator {
           host,
           streamUri: (stream) => rtsp.url(stream),
           snapshotJpeg: () => simSnapshotJpeg(opts.media ?? {}),
+          ...(edge ? { edge: { recorder: edge, replayUri: (token: string) => rtsp.replayUrl(token) } } : {}),
         });
         await onvif.start();
-        cameras.push({ spec, faults, rtsp, onvif, rtspUrl: (stream, withCredentials = false) => rtsp.url(stream, { withCredentials }) });
+        cameras.push({ spec, faults, rtsp, onvif, edge, rtspUrl: (stream, withCredentials = false) => rtsp.url(stream, { withCredentials }) });
       }
     } catch (e) {
       await Promise.allSettled(cameras.flatMap((c) => [c.rtsp.stop(), c.onvif.stop()]));
@@ -98,5 +115,6 @@ export class CameraSimulator {
       ...(this.discovery ? [this.discovery.stop()] : []),
       ...this.cameras.flatMap((c) => [c.rtsp.stop(), c.onvif.stop()]),
     ]);
+    for (const c of this.cameras) c.edge?.stop();
   }
 }

@@ -13,6 +13,10 @@ export const NS = {
   wsu: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd',
   tds: 'http://www.onvif.org/ver10/device/wsdl',
   trt: 'http://www.onvif.org/ver10/media/wsdl',
+  /** Profile G: recording control, recording search, replay control. */
+  trc: 'http://www.onvif.org/ver10/recording/wsdl',
+  tse: 'http://www.onvif.org/ver10/search/wsdl',
+  trp: 'http://www.onvif.org/ver10/replay/wsdl',
   tt: 'http://www.onvif.org/ver10/schema',
   ter: 'http://www.onvif.org/ver10/error',
   dn: 'http://www.onvif.org/ver10/network/wsdl',
@@ -30,6 +34,9 @@ const DEFAULT_PREFIXES: Record<string, string> = {
   tt: NS.tt,
   tds: NS.tds,
   trt: NS.trt,
+  trc: NS.trc,
+  tse: NS.tse,
+  trp: NS.trp,
 };
 
 /** One XML element with its namespace resolved. */

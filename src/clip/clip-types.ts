@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { SegmentSource } from '../db/schema.ts';
 
 /**
  * What a clip is, as the API, evidence exports and benchmarks see it. The planner and the
@@ -22,6 +23,8 @@ export interface ClipSourceSegment {
   sha256: string;
   startMs: number;
   durationMs: number;
+  /** 'backfill': recovered afterwards from the camera's own storage; absent: recorded live. */
+  source?: SegmentSource;
 }
 
 export interface ClipInfo {
@@ -35,6 +38,8 @@ export interface ClipInfo {
   gaps: ClipGap[];
   /** The stored segments the clip is cut from, in order. */
   segments: ClipSourceSegment[];
+  /** Parts of [actualStartMs, actualEndMs) made of backfilled segments (src/clip/backfilled-ranges.ts), in order; absent or empty: none. */
+  backfilled?: Array<{ startMs: number; endMs: number }>;
   /**
    * How the file was made: `fragment_copy` (the stored fragments, decode times rewritten) or
    * `ffmpeg_concat` (ffmpeg's concat demuxer with stream copy, when timescales change).

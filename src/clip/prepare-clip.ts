@@ -16,6 +16,7 @@ import { streamClipRange, type ClipStreamContext } from './clip-stream.ts';
 import { prepareConcatClip } from './clip-concat.ts';
 import { mapWithLimit } from './parallel-map.ts';
 import type { ClipInfo, ClipRequest, PreparedClip } from './clip-types.ts';
+import { backfilledRanges } from './backfilled-ranges.ts';
 
 /**
  * Builds ONE fragmented MP4 for a clip straight from the stored fragments, by stream copy:
@@ -84,7 +85,8 @@ export async function prepareClip(deps: ClipDeps, req: ClipRequest): Promise<Pre
     actualStartMs,
     actualEndMs,
     gaps: gapsWithin(plan.gaps, actualStartMs, actualEndMs),
-    segments: plan.segments.map((s) => ({ objectKey: s.objectKey, sha256: s.sha256, startMs: s.startMs, durationMs: s.durationMs })),
+    segments: plan.segments.map((s) => ({ objectKey: s.objectKey, sha256: s.sha256, startMs: s.startMs, durationMs: s.durationMs, ...(s.source === 'backfill' ? { source: 'backfill' as const } : {}) })),
+    backfilled: backfilledRanges(plan.segments, { startMs: actualStartMs, endMs: actualEndMs }),
     assembly: decision.kind === 'ffmpeg_concat' ? 'ffmpeg_concat' : 'fragment_copy',
   };
 

@@ -53,6 +53,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: Kind }> = {
   VIGIL_REPORT_TIME_ZONE: { path: ['report', 'timeZone'], kind: 'string' },
   VIGIL_REPORT_LANGUAGE: { path: ['report', 'language'], kind: 'string' },
   VIGIL_REPORT_DAILY_SCHEDULE: { path: ['report', 'dailySchedule'], kind: 'string' },
+  VIGIL_UI_GRAFANA_URL: { path: ['ui', 'grafanaUrl'], kind: 'string' },
   VIGIL_LIVE_ENABLED: { path: ['live', 'enabled'], kind: 'boolean' },
   VIGIL_LIVE_FRAGMENT_MS: { path: ['live', 'fragmentMs'], kind: 'number' },
   VIGIL_LIVE_MAX_VIEWER_LAG_MS: { path: ['live', 'maxViewerLagMs'], kind: 'number' },
@@ -63,6 +64,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: Kind }> = {
   VIGIL_LIVE_ENDPOINT_HOST: { path: ['live', 'endpointHost'], kind: 'string' },
   VIGIL_LIVE_ENDPOINT_PORT: { path: ['live', 'endpointPort'], kind: 'number' },
   VIGIL_LIVE_RECORDER_URL: { path: ['live', 'recorderUrl'], kind: 'string' },
+  VIGIL_LIVE_ADVERTISE_URL: { path: ['live', 'advertiseUrl'], kind: 'string' },
   VIGIL_LIVE_SECRET: { path: ['live', 'secret'], kind: 'string' },
 };
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cronProblem } from '../retention/retention-schedule.ts';
 import { metricsSchema, notifySchema, opsConfigIssues, reportSchema } from './ops-schema.ts';
 import { port, positiveMs, slug, timeZone } from './field-types.ts';
+import { backfillSchema } from './backfill-schema.ts';
 
 /**
  * The whole configuration, validated at start-up. Every object is strict, so a misspelt key is
@@ -164,11 +165,24 @@ export const configSchema = z
         endpointPort: port.optional(),
         /** Where an API running apart finds the recorder's live endpoint, e.g. http://10.0.0.5:8091. */
         recorderUrl: z.string().regex(/^https?:\/\//, { error: 'must start with http:// or https://' }).optional(),
+        /**
+         * Many recorder nodes (PostgreSQL): the address of this recorder's live endpoint as API
+         * nodes on other machines reach it (e.g. http://10.0.0.5:8091), published with its heartbeat.
+         */
+        advertiseUrl: z.string().regex(/^https?:\/\/[^/]/, { error: 'must start with http:// or https:// and name a host' }).optional(),
         /** Shared secret between the recorder's live endpoint and the API (at least 32 characters). */
         secret: z.string().min(32, { error: 'must be at least 32 characters (e.g. openssl rand -base64 32)' }).optional(),
       })
       .prefault({}),
+    /** The web UI: the Grafana address the ops page links its dashboards to (grafana/). */
+    ui: z
+      .strictObject({
+        grafanaUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// address, e.g. http://10.0.0.5:3000' }).optional(),
+      })
+      .prefault({}),
     /** Operations (src/config/ops-schema.ts): metrics server, webhooks, uptime report. */
+    /** Edge backfill (recorder/backfill/): footage of outages fetched back from the cameras' storage. */
+    backfill: backfillSchema,
     metrics: metricsSchema,
     notify: notifySchema,
     report: reportSchema,
@@ -192,6 +206,9 @@ export const configSchema = z
     }
     if (cfg.recorder.leaseRenewMs * 2 > cfg.recorder.leaseTtlMs) {
       ctx.addIssue({ code: 'custom', path: ['recorder', 'leaseRenewMs'], message: `must be at most half of recorder.leaseTtlMs (${cfg.recorder.leaseTtlMs} ms), so a lease is renewed at least twice before it runs out` });
+    }
+    if (cfg.live.advertiseUrl && cfg.live.endpointPort === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['live', 'advertiseUrl'], message: 'is set but live.endpointPort is not, so nothing listens at that address; set live.endpointPort too' });
     }
     if ((cfg.live.endpointPort !== undefined || cfg.live.recorderUrl) && !cfg.live.secret) {
       ctx.addIssue({ code: 'custom', path: ['live', 'secret'], message: 'is required when live.endpointPort or live.recorderUrl is set (the API and the recorder share it)' });

@@ -72,6 +72,44 @@ export class GapsRepo {
     return (await this.overlappingQuery(cameraId, range).execute()).map(toRecord);
   }
 
+  /**
+   * Takes `range` out of the camera's gaps: each gap overlapping it is replaced by its parts
+   * outside the range (0, 1 or 2 rows, same reason and detail). Returns the milliseconds taken.
+   * Edge backfill calls it in the same transaction as the insert of the segment row that now
+   * covers the range (src/db/backfill-index.ts), so no reader ever sees a millisecond both gap
+   * and footage, nor neither. Run it on a GapsRepo built over that transaction.
+   */
+  async subtract(cameraId: string, range: TimeRange): Promise<number> {
+    if (!isValidRange(range)) throw new VigilError('invalid_range', `gap subtraction range ${range.startMs}–${range.endMs} is empty or not whole milliseconds`);
+    let takenMs = 0;
+    for (const g of await this.overlappingQuery(cameraId, range).execute()) {
+      const startMs = Number(g.start_ms);
+      const endMs = Number(g.end_ms);
+      takenMs += Math.min(endMs, range.endMs) - Math.max(startMs, range.startMs);
+      await this.db.deleteFrom('gaps').where('id', '=', g.id).execute();
+      const rest = [{ startMs, endMs: Math.min(endMs, range.startMs) }, { startMs: Math.max(startMs, range.endMs), endMs }];
+      for (const r of rest) {
+        if (r.endMs <= r.startMs) continue;
+        await this.db
+          .insertInto('gaps')
+          .values({ camera_id: cameraId, start_ms: r.startMs, end_ms: r.endMs, reason: g.reason, detail: g.detail, created_ms: Number(g.created_ms) })
+          .execute();
+      }
+    }
+    return takenMs;
+  }
+
+  /** Sets the detail of the camera's gaps of this reason lying wholly inside range. Returns how many. */
+  async setDetailWithin(cameraId: string, range: TimeRange, reason: string, detail: string): Promise<number> {
+    if (!isValidRange(range)) return 0;
+    const ids = (await this.overlappingQuery(cameraId, range).execute())
+      .filter((g) => g.reason === reason && Number(g.start_ms) >= range.startMs && Number(g.end_ms) <= range.endMs)
+      .map((g) => g.id);
+    if (ids.length === 0) return 0;
+    await this.db.updateTable('gaps').set({ detail }).where('id', 'in', ids).execute();
+    return ids.length;
+  }
+
   /** End of the latest-ending gap of a camera, or null. */
   async lastEndMs(cameraId: string): Promise<number | null> {
     const row = await this.db

@@ -44,6 +44,7 @@ export const COPY_TABLES: readonly CopyTable[] = [
   { table: 'case_clips', key: 'id', identity: true },
   { table: 'exports', key: 'id', identity: false },
   { table: 'audit_log', key: 'seq', identity: false },
+  { table: 'retention_settings', key: 'key', identity: false },
 ];
 
 /**

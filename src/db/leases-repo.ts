@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { LeaseRow, NodeRow } from '../leases/lease-plan.ts';
+import type { LiveHolderRow } from '../leases/live-route.ts';
 
 /**
  * The lease tables (migration 0006) with the conditional statements that make leases safe
@@ -24,13 +25,33 @@ export interface HeldLease {
 export class LeasesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async heartbeat(n: { nodeId: string; sites: string[] | null; nowMs: number; ttlMs: number; startedMs: number }): Promise<void> {
+  /** liveUrl: the node's live endpoint as other nodes reach it (live.advertiseUrl), or none. */
+  async heartbeat(n: { nodeId: string; sites: string[] | null; nowMs: number; ttlMs: number; startedMs: number; liveUrl?: string | null }): Promise<void> {
     const sites = n.sites === null ? null : JSON.stringify(n.sites);
+    const row = { sites, started_ms: n.startedMs, heartbeat_ms: n.nowMs, expires_ms: n.nowMs + n.ttlMs, live_url: n.liveUrl ?? null };
     await this.db
       .insertInto('recorder_nodes')
-      .values({ node_id: n.nodeId, sites, started_ms: n.startedMs, heartbeat_ms: n.nowMs, expires_ms: n.nowMs + n.ttlMs })
-      .onConflict((oc) => oc.column('node_id').doUpdateSet({ sites, started_ms: n.startedMs, heartbeat_ms: n.nowMs, expires_ms: n.nowMs + n.ttlMs }))
+      .values({ node_id: n.nodeId, ...row })
+      .onConflict((oc) => oc.column('node_id').doUpdateSet(row))
       .execute();
+  }
+
+  /**
+   * Who holds each camera's lease and where that node's live endpoint is (the API's live view;
+   * src/leases/live-route.ts decides). Cameras that never had a lease are absent.
+   */
+  async liveHolders(cameraIds: string[]): Promise<Map<string, LiveHolderRow>> {
+    const out = new Map<string, LiveHolderRow>();
+    for (let i = 0; i < cameraIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('camera_leases as l')
+        .leftJoin('recorder_nodes as n', 'n.node_id', 'l.node_id')
+        .select(['l.camera_id as camera_id', 'l.node_id as node_id', 'l.epoch as epoch', 'l.expires_ms as expires_ms', 'n.live_url as live_url'])
+        .where('l.camera_id', 'in', cameraIds.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.set(r.camera_id, { nodeId: r.node_id, epoch: Number(r.epoch), expiresMs: Number(r.expires_ms), liveUrl: r.live_url ?? null });
+    }
+    return out;
   }
 
   /** A node leaving on purpose: no longer live, so others plan without it at once. */

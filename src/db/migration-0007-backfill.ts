@@ -19,7 +19,7 @@ export function migration0007(withId: (t: CreateTableBuilder<any, any>) => Creat
         .addColumn('gap_start_ms', 'bigint', (c) => c.notNull())
         .addColumn('gap_end_ms', 'bigint', (c) => c.notNull())
         .addColumn('gap_reason', 'text', (c) => c.notNull())
-        /** pending | running | done | partial | failed | given_up | unsupported */
+        /** pending | running | done | partial | given_up (src/db/backfill-repo.ts) */
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('next_attempt_ms', 'bigint', (c) => c.notNull())

@@ -3,6 +3,8 @@ import { migration0004 } from './migration-0004-cases-evidence-audit.ts';
 import { migration0005 } from './migration-0005-retention.ts';
 import { migration0006 } from './migration-0006-leases.ts';
 import { migration0007 } from './migration-0007-backfill.ts';
+import { migration0008 } from './migration-0008-retention-settings.ts';
+import { migration0009 } from './migration-0009-node-live-url.ts';
 
 /**
  * In-code migrations for Kysely's Migrator, in name order. Each is built for a dialect, so the
@@ -142,6 +144,10 @@ export function migrationsFor(dialect: SqlDialectName): Record<string, Migration
     '0006_leases': migration0006(),
     // Segment source (live/backfill) and backfill jobs (src/db/migration-0007-backfill.ts).
     '0007_backfill': migration0007(withId),
+    // Retention values set in the web UI, over the configuration's (src/db/migration-0008-retention-settings.ts).
+    '0008_retention_settings': migration0008(),
+    // The live endpoint address each recorder node publishes (src/db/migration-0009-node-live-url.ts).
+    '0009_node_live_url': migration0009(),
   };
 }
 

@@ -232,6 +232,21 @@ export interface Database {
   expired_ranges: ExpiredRangesTable;
   recorder_nodes: RecorderNodesTable;
   camera_leases: CameraLeasesTable;
+  retention_settings: RetentionSettingsTable;
+}
+
+/** Retention values set in the web UI (migration 0008); null = not overridden. */
+export interface RetentionSettingsTable {
+  /** 'default', 'site:<id>' or 'camera:<id>'. */
+  key: string;
+  /** 'default' | 'site' | 'camera'. */
+  scope: string;
+  /** '' for the default scope. */
+  target_id: string;
+  days: number | null;
+  quota_bytes: number | null;
+  updated_ms: number;
+  updated_by: string;
 }
 
 /** Footage removed by retention (migration 0005): expired by policy, not lost. */
@@ -253,6 +268,8 @@ export interface RecorderNodesTable {
   started_ms: number;
   heartbeat_ms: number;
   expires_ms: number;
+  /** The node's live endpoint as other nodes reach it (migration 0009), or null. */
+  live_url: string | null;
 }
 
 /** Which node records a camera, under which epoch, until when (migration 0006). Never deleted. */

@@ -3,6 +3,7 @@ import { isVigilError } from '../errors.ts';
 import { parseIsoMs } from '../time.ts';
 import { MANIFEST_FORMAT, PACKAGE_FILES, packageFolderName, type EvidenceManifest, type Instant, type ManifestRange } from './manifest.ts';
 import { fingerprintMatches } from './signing-key.ts';
+import { backfilledRanges } from '../clip/backfilled-ranges.ts';
 
 /**
  * Is a manifest consistent with itself and with the package it came in? Pure: the parsed
@@ -17,6 +18,8 @@ import { fingerprintMatches } from './signing-key.ts';
  *  - source segments: at least one, in time order, each with a SHA-256, together spanning the
  *    actual range's start and end;
  *  - gaps: inside the actual range, in order, not overlapping, each with a reason;
+ *  - backfilled parts (when listed; older packages have none): inside the actual range, in
+ *    order, not overlapping, and exactly the time of the source segments marked 'backfill';
  *  - clips: at least one, each a file of the package with the size and SHA-256 stated;
  *  - signing: the fingerprint is that of the enclosed public key; the package id matches the
  *    folder name when the package is the .tar Vigil wrote.
@@ -42,7 +45,8 @@ const manifestSchema = z.strictObject({
   askedRange: rangeSchema,
   actualRange: rangeSchema,
   gaps: z.array(rangeSchema.extend({ reason: nonEmpty })),
-  sourceSegments: z.array(z.strictObject({ objectKey: nonEmpty, sha256: sha, start: instantSchema, durationMs: z.number().int().positive() })),
+  sourceSegments: z.array(z.strictObject({ objectKey: nonEmpty, sha256: sha, start: instantSchema, durationMs: z.number().int().positive(), source: z.enum(['live', 'backfill']).optional() })),
+  backfilled: z.array(rangeSchema).optional(),
   clips: z.array(z.strictObject({ name: nonEmpty, contentType: z.literal('video/mp4'), sizeBytes: z.number().int().nonnegative(), sha256: sha })),
   signing: z.strictObject({
     algorithm: z.literal('Ed25519'),
@@ -85,6 +89,7 @@ function firstProblem(m: EvidenceManifest, facts: PackageFacts): string | null {
     ['actualRange.end', m.actualRange.end],
     ...m.gaps.flatMap((g, i): Array<[string, Instant]> => [[`gaps.${i}.start`, g.start], [`gaps.${i}.end`, g.end]]),
     ...m.sourceSegments.map((s, i): [string, Instant] => [`sourceSegments.${i}.start`, s.start]),
+    ...(m.backfilled ?? []).flatMap((b, i): Array<[string, Instant]> => [[`backfilled.${i}.start`, b.start], [`backfilled.${i}.end`, b.end]]),
     ...(m.camera.clockOffsetMeasuredAt ? [['camera.clockOffsetMeasuredAt', m.camera.clockOffsetMeasuredAt] as [string, Instant]] : []),
   ];
   for (const [where, t] of instants) {
@@ -117,6 +122,9 @@ function firstProblem(m: EvidenceManifest, facts: PackageFacts): string | null {
     cursor = r.end;
   }
 
+  const backfillProblem = backfilledProblem(m, actual);
+  if (backfillProblem) return backfillProblem;
+
   if (m.clips.length === 0) return 'clips: is empty (the package holds no video)';
   const names = new Set<string>();
   for (const [i, c] of m.clips.entries()) {
@@ -133,6 +141,28 @@ function firstProblem(m: EvidenceManifest, facts: PackageFacts): string | null {
   if (facts.folder !== undefined && facts.folder !== packageFolderName(m.packageId)) {
     return `packageId: ${m.packageId} does not match the package folder ${facts.folder}`;
   }
+  return null;
+}
+
+/** The listed backfilled parts must be exactly the backfill segments' time within the clip. */
+function backfilledProblem(m: EvidenceManifest, actual: { start: number; end: number }): string | null {
+  const marked = m.sourceSegments.filter((s) => s.source === 'backfill');
+  if (m.backfilled === undefined) return marked.length ? 'backfilled: is missing although source segments are marked backfill' : null;
+  const want = backfilledRanges(
+    marked.map((s) => ({ startMs: s.start.epochMs, durationMs: s.durationMs, source: 'backfill' as const })),
+    { startMs: actual.start, endMs: actual.end },
+  );
+  let cursor = actual.start;
+  for (const [i, b] of m.backfilled.entries()) {
+    const r = ms(b);
+    if (r.end <= r.start) return `backfilled.${i}: ends before it starts (or is empty)`;
+    if (r.start < cursor) return `backfilled.${i}: overlaps the part before it or starts before the clip`;
+    if (r.end > actual.end) return `backfilled.${i}: ends after the clip`;
+    cursor = r.end;
+    const w = want[i];
+    if (!w || w.startMs !== r.start || w.endMs !== r.end) return `backfilled.${i}: is not the time of the source segments marked backfill`;
+  }
+  if (want.length !== m.backfilled.length) return `backfilled: lists ${m.backfilled.length} parts, the source segments marked backfill make ${want.length}`;
   return null;
 }
 

@@ -3,7 +3,8 @@ import { toIsoInZone } from '../time.ts';
 
 /**
  * manifest.json of an evidence package: what the footage is (camera, site, asked and actual
- * range, gaps with reasons, the stored segments it was cut from with their SHA-256, the camera
+ * range, gaps with reasons, the stored segments it was cut from with their SHA-256 and source,
+ * which parts were recovered from the camera's own storage, the camera's latest measured
  * clock offset), who exported it, why, for which case, when, with which Vigil, and how it is
  * signed. Every time is given twice: ISO 8601 with the office's offset (for people) and epoch
  * milliseconds UTC (for machines); the verifier checks that both say the same. Pure.
@@ -45,7 +46,7 @@ export interface EvidenceManifest {
   camera: {
     id: string;
     name: string | null;
-    /** Camera clock minus Vigil's at onboarding, ms (positive: the camera was ahead); null when not measured. */
+    /** Camera clock minus Vigil's at the latest measurement (onboarding or the clock watch), ms (positive: the camera was ahead); null when not measured. */
     clockOffsetMs: number | null;
     clockOffsetMeasuredAt: Instant | null;
   };
@@ -58,7 +59,14 @@ export interface EvidenceManifest {
   actualRange: ManifestRange;
   /** Parts of the actual range with no footage, in order, with why. */
   gaps: Array<ManifestRange & { reason: string }>;
-  sourceSegments: Array<{ objectKey: string; sha256: string; start: Instant; durationMs: number }>;
+  /**
+   * source: 'live' (recorded as it happened) or 'backfill' (recovered afterwards from the
+   * camera's own storage, placed on Vigil's time with the camera's clock offset). Packages
+   * made before backfill existed have no source: all their footage was live.
+   */
+  sourceSegments: Array<{ objectKey: string; sha256: string; start: Instant; durationMs: number; source?: 'live' | 'backfill' }>;
+  /** Parts of the actual range recovered from the camera's own storage (SD card), in order; absent in older packages. */
+  backfilled?: ManifestRange[];
   clips: ManifestClipFile[];
   signing: {
     algorithm: 'Ed25519';
@@ -117,7 +125,8 @@ export function buildManifest(i: ManifestInput): EvidenceManifest {
     askedRange: { start: at(i.clip.askedStartMs), end: at(i.clip.askedEndMs) },
     actualRange: { start: at(i.clip.actualStartMs), end: at(i.clip.actualEndMs) },
     gaps: i.clip.gaps.map((g) => ({ start: at(g.startMs), end: at(g.endMs), reason: g.reason })),
-    sourceSegments: i.clip.segments.map((s) => ({ objectKey: s.objectKey, sha256: s.sha256, start: at(s.startMs), durationMs: s.durationMs })),
+    sourceSegments: i.clip.segments.map((s) => ({ objectKey: s.objectKey, sha256: s.sha256, start: at(s.startMs), durationMs: s.durationMs, source: s.source ?? 'live' })),
+    backfilled: (i.clip.backfilled ?? []).map((r) => ({ start: at(r.startMs), end: at(r.endMs) })),
     clips: i.clipFiles.map((f) => ({ ...f })),
     signing: { algorithm: 'Ed25519', fingerprint: i.fingerprint, publicKeyFile: PACKAGE_FILES.publicKey, signedFile: PACKAGE_FILES.sums, signatureFile: PACKAGE_FILES.signature },
   };

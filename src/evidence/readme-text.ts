@@ -16,8 +16,15 @@ export function readmeText(m: EvidenceManifest): string {
   const more = m.gaps.length > MAX_GAPS_LISTED ? `\n                          - … (${m.gaps.length - MAX_GAPS_LISTED} more / thêm ${m.gaps.length - MAX_GAPS_LISTED})` : '';
   const gapsVi = m.gaps.length === 0 ? 'không có' : `${m.gaps.length} khoảng (chi tiết trong ${PACKAGE_FILES.manifest})${gapLines}${more}`;
   const gapsEn = m.gaps.length === 0 ? 'none' : `${m.gaps.length} (details in ${PACKAGE_FILES.manifest})${gapLines.replaceAll('\n                          ', '\n                       ')}${more.replaceAll('\n                          ', '\n                       ')}`;
-  const offsetVi = m.camera.clockOffsetMs === null ? 'chưa đo' : `${m.camera.clockOffsetMs} ms (dương: đồng hồ camera chạy nhanh hơn)`;
-  const offsetEn = m.camera.clockOffsetMs === null ? 'not measured' : `${m.camera.clockOffsetMs} ms (positive: the camera clock was ahead)`;
+  const backfilled = m.backfilled ?? [];
+  const backLines = backfilled.slice(0, MAX_GAPS_LISTED).map((b) => `\n                          - ${b.start.iso} – ${b.end.iso}`).join('');
+  const backMore = backfilled.length > MAX_GAPS_LISTED ? `\n                          - … (${backfilled.length - MAX_GAPS_LISTED} more / thêm ${backfilled.length - MAX_GAPS_LISTED})` : '';
+  const backVi = backfilled.length === 0 ? 'không có (toàn bộ ghi trực tiếp)' : `${backfilled.length} khoảng khôi phục từ thẻ nhớ camera sau khi mất kết nối (nguyên gốc, đặt theo giờ hệ thống có hiệu chỉnh độ lệch đồng hồ camera; từng đoạn ghi "source": "backfill" trong ${PACKAGE_FILES.manifest})${backLines}${backMore}`;
+  const backEn = backfilled.length === 0 ? 'none (all recorded live)' : `${backfilled.length}, recovered from the camera's own storage after a disconnection (unchanged footage, placed on Vigil's time corrected by the camera clock offset; each such segment has "source": "backfill" in ${PACKAGE_FILES.manifest})${backLines.replaceAll('\n                          ', '\n                       ')}${backMore.replaceAll('\n                          ', '\n                       ')}`;
+  const measuredVi = m.camera.clockOffsetMeasuredAt ? `, đo lúc ${m.camera.clockOffsetMeasuredAt.iso}` : '';
+  const measuredEn = m.camera.clockOffsetMeasuredAt ? `, measured at ${m.camera.clockOffsetMeasuredAt.iso}` : '';
+  const offsetVi = m.camera.clockOffsetMs === null ? 'chưa đo' : `${m.camera.clockOffsetMs} ms (dương: đồng hồ camera chạy nhanh hơn${measuredVi})`;
+  const offsetEn = m.camera.clockOffsetMs === null ? 'not measured' : `${m.camera.clockOffsetMs} ms (positive: the camera clock was ahead${measuredEn})`;
   const folder = packageFolderName(m.packageId);
   const tarName = packageFileName(m.packageId);
   const openssl = `openssl pkeyutl -verify -pubin -inkey ${PACKAGE_FILES.publicKey} -rawin -in ${PACKAGE_FILES.sums} -sigfile ${PACKAGE_FILES.signature}`;
@@ -37,6 +44,7 @@ thay đổi kể từ khi xuất.
   Thời gian thực tế:      ${m.actualRange.start.iso} đến ${m.actualRange.end.iso}
                           (bắt đầu từ khung hình khoá ngay trước thời điểm yêu cầu)
   Khoảng mất hình:        ${gapsVi}
+  Khôi phục từ thẻ nhớ:   ${backVi}
   Độ lệch đồng hồ camera: ${offsetVi}
   Hồ sơ:                  ${m.case.reference} — ${m.case.title}
   Người xuất:             ${m.exportedBy.username}, lúc ${m.createdAt.iso}
@@ -80,6 +88,7 @@ changed since it was exported.
   Actual range:        ${m.actualRange.start.iso} to ${m.actualRange.end.iso}
                        (starts at the keyframe at or before the asked start)
   Gaps (no footage):   ${gapsEn}
+  Recovered from card: ${backEn}
   Camera clock offset: ${offsetEn}
   Case:                ${m.case.reference} — ${m.case.title}
   Exported by:         ${m.exportedBy.username}, at ${m.createdAt.iso}

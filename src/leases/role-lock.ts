@@ -17,7 +17,7 @@ export interface RoleLock {
 export async function acquireRoleLock(
   db: Kysely<any>,
   name: string,
-  o: { clock: Clock; log: Logger; retryMs?: number; shouldStop?: () => boolean },
+  o: { clock: Clock; log: Logger; retryMs?: number; shouldStop?: () => boolean; /** Settles when waiting should end at once (a process stopping). */ stopped?: Promise<unknown> },
 ): Promise<RoleLock | null> {
   const key = `vigil:${name}`;
   let releaseNow!: () => void;
@@ -32,7 +32,9 @@ export async function acquireRoleLock(
       if (!told) o.log.info({ lock: name }, `another ${name} process holds the lock; standing by until it stops`);
       told = true;
       if (o.shouldStop?.()) return settle(false);
-      await new Promise<void>((res) => o.clock.setTimer(o.retryMs ?? 5_000, res));
+      let cancel = () => undefined as void;
+      await Promise.race([new Promise<void>((res) => (cancel = o.clock.setTimer(o.retryMs ?? 5_000, res))), o.stopped]);
+      cancel();
       if (o.shouldStop?.()) return settle(false);
     }
     settle(true);

@@ -1,5 +1,6 @@
 import { VigilError } from '../errors.ts';
 import { toIsoInZone } from '../time.ts';
+import type { SegmentSource } from '../db/schema.ts';
 
 /**
  * A VOD HLS playlist over stored segments, built from index rows alone. Pure.
@@ -11,7 +12,13 @@ import { toIsoInZone } from '../time.ts';
  * `EXT-X-DISCONTINUITY` (a gap, or a new moov: resolution or codec change). The segment URL
  * is the caller's; it is given the run's start so the server can rewrite decode times
  * (playback-decode-time.ts) without any state.
+ *
+ * Footage recovered from the camera's own storage (source 'backfill') plays like any other; each
+ * stretch of it is marked by `EXT-X-DATERANGE` with CLASS="org.vigil.backfill" (START-DATE,
+ * END-DATE) before its first segment, which players ignore and scripts and the UI can read.
  */
+export const BACKFILL_DATERANGE_CLASS = 'org.vigil.backfill';
+
 export interface PlaylistSegment {
   objectKey: string;
   startMs: number;
@@ -20,6 +27,8 @@ export interface PlaylistSegment {
   initBytes: number;
   /** Optional: anything that changes when the video format changes (e.g. width×height). */
   formatKey?: string;
+  /** 'backfill': recovered from the camera's own storage; marked by an EXT-X-DATERANGE. */
+  source?: SegmentSource;
 }
 
 export interface SegmentUrlContext {
@@ -66,6 +75,12 @@ export function buildHlsPlaylist(input: HlsPlaylistInput): string {
     if (runIndex > 0) lines.push('#EXT-X-DISCONTINUITY');
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${programDateTime(run.startMs, zone)}`);
     run.segments.forEach((s, i) => {
+      const prev = i > 0 ? run.segments[i - 1] : undefined;
+      if (s.source === 'backfill' && prev?.source !== 'backfill') {
+        let endMs = s.startMs + s.durationMs;
+        for (let j = i + 1; j < run.segments.length && run.segments[j]!.source === 'backfill'; j++) endMs = run.segments[j]!.startMs + run.segments[j]!.durationMs;
+        lines.push(`#EXT-X-DATERANGE:ID="backfill-${s.startMs}",CLASS="${BACKFILL_DATERANGE_CLASS}",START-DATE="${programDateTime(s.startMs, zone)}",END-DATE="${programDateTime(endMs, zone)}",X-VIGIL-SOURCE="backfill"`);
+      }
       const url = input.segmentUrl(s, { runStartMs: run.startMs, firstInRun: i === 0, runIndex });
       if (/["\r\n]/.test(url)) throw new VigilError('internal', `segment URL for ${s.objectKey} contains a quote or a line break`);
       lines.push(`#EXT-X-MAP:URI="${url}",BYTERANGE="${s.initBytes}@0"`);

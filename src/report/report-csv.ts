@@ -7,7 +7,8 @@ import { gapReasonLabel, type Language } from './wording.ts';
  * The uptime report as CSV (RFC 4180: comma-separated, CRLF, quoted where needed), one row per
  * camera, one per site and a total, marked in the first column (camera / site / total).
  * Starts with a UTF-8 byte order mark so spreadsheet programs read Vietnamese letters right.
- * Numbers use "." as decimal mark; times are ISO 8601 with the office's offset.
+ * Numbers use "." as decimal mark; times are ISO 8601 with the office's offset. The last column
+ * is the part of the recorded minutes recovered from the camera's own storage (backfill).
  */
 export function renderReportCsv(report: UptimeReport, opts: { language?: Language } = {}): string {
   const lang = opts.language ?? 'vi';
@@ -18,6 +19,7 @@ export function renderReportCsv(report: UptimeReport, opts: { language?: Languag
     ...report.reasons.map((r) => L.lostMin(gapReasonLabel(r, lang))),
     L.lostMin(gapReasonLabel('unaccounted', lang)),
     L.outages, L.longestOutageMin, L.longestOutageStart, L.longestOutageEnd, L.longestOutageCamera,
+    L.backfilledMin,
   ];
   const figures = (f: UptimeFigures): string[] => [
     minutes(f.officeMs),
@@ -30,6 +32,7 @@ export function renderReportCsv(report: UptimeReport, opts: { language?: Languag
     f.longestOutage ? toIsoInZone(f.longestOutage.startMs, tz) : '',
     f.longestOutage ? toIsoInZone(f.longestOutage.endMs, tz) : '',
     f.longestOutage?.cameraId ?? '',
+    minutes(f.backfilledMs),
   ];
   const rows: string[][] = [header];
   for (const site of report.sites) {

@@ -68,23 +68,27 @@ export async function loadUptimeInput(o: {
   return { range: o.range, nowMs: o.nowMs, schedule: o.schedule ?? officeScheduleFrom(o.config), sites, cameras, segments, gaps, expired, siteId };
 }
 
-/** The camera's segments in the range, joined into contiguous runs, read a day at a time. */
-async function recordedRuns(repo: SegmentsRepo, cameraId: string, range: TimeRange): Promise<Array<{ cameraId: string; startMs: number; durationMs: number }>> {
-  const runs: Array<{ cameraId: string; startMs: number; durationMs: number }> = [];
-  let open: { startMs: number; endMs: number } | null = null;
+type Run = { cameraId: string; startMs: number; durationMs: number; source: 'live' | 'backfill' };
+
+/** The camera's segments in the range, joined into contiguous runs of one source (live, backfill), read a day at a time. */
+async function recordedRuns(repo: SegmentsRepo, cameraId: string, range: TimeRange): Promise<Run[]> {
+  const runs: Run[] = [];
+  const open = new Map<'live' | 'backfill', { startMs: number; endMs: number }>();
   for (let from = range.startMs; from < range.endMs; from += DAY_MS) {
     const chunk = { startMs: from, endMs: Math.min(range.endMs, from + DAY_MS) };
     for (const s of await repo.overlapping(cameraId, chunk)) {
       const startMs = Math.max(s.startMs, chunk.startMs);
       const endMs = Math.min(s.startMs + s.durationMs, chunk.endMs);
       if (endMs <= startMs) continue;
-      if (open && startMs <= open.endMs) open.endMs = Math.max(open.endMs, endMs);
+      const source = s.source ?? 'live';
+      const run = open.get(source);
+      if (run && startMs <= run.endMs) run.endMs = Math.max(run.endMs, endMs);
       else {
-        if (open) runs.push({ cameraId, startMs: open.startMs, durationMs: open.endMs - open.startMs });
-        open = { startMs, endMs };
+        if (run) runs.push({ cameraId, startMs: run.startMs, durationMs: run.endMs - run.startMs, source });
+        open.set(source, { startMs, endMs });
       }
     }
   }
-  if (open) runs.push({ cameraId, startMs: open.startMs, durationMs: open.endMs - open.startMs });
+  for (const [source, run] of open) runs.push({ cameraId, startMs: run.startMs, durationMs: run.endMs - run.startMs, source });
   return runs;
 }

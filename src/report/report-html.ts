@@ -28,6 +28,10 @@ export function renderReportHtml(report: UptimeReport, opts: { language?: Langua
         ` <span class="muted">(${hours(o.officeMs)}; ${esc(o.reasons.map((r) => gapReasonLabel(r, lang)).join(', '))})</span>`
       : '—';
   const reasonCols = [...report.reasons, 'unaccounted'];
+  // A column for footage recovered from the cameras' storage, only when the report has some.
+  const withBackfill = report.total.backfilledMs > 0;
+  const backHead = withBackfill ? `<th>${esc(L.backfilled)}</th>` : '';
+  const backCell = (f: UptimeFigures) => (withBackfill ? `<td class="num">${f.backfilledMs > 0 ? hours(f.backfilledMs) : ''}</td>` : '');
   const lostCells = (f: UptimeFigures) =>
     reasonCols.map((r) => {
       const ms = r === 'unaccounted' ? f.unaccountedMs : f.gapMsByReason[r] ?? 0;
@@ -41,15 +45,15 @@ export function renderReportHtml(report: UptimeReport, opts: { language?: Langua
   const siteSections = report.sites
     .map((s) => {
       const rows = s.cameras
-        .map((c) => `<tr><td>${esc(c.name ?? c.cameraId)}<div class="muted">${esc(c.cameraId)}</div></td>${pct(c)}<td class="num">${hours(c.recordedMs)}</td>${lostCells(c)}<td class="num">${c.outages}</td><td>${outage(c.longestOutage, false)}</td></tr>`)
+        .map((c) => `<tr><td>${esc(c.name ?? c.cameraId)}<div class="muted">${esc(c.cameraId)}</div></td>${pct(c)}<td class="num">${hours(c.recordedMs)}</td>${backCell(c)}${lostCells(c)}<td class="num">${c.outages}</td><td>${outage(c.longestOutage, false)}</td></tr>`)
         .join('\n');
       return `<section>
 <h2>${esc(s.name ?? L.noSite)}${s.siteId ? ` <span class="muted">(${esc(s.siteId)})</span>` : ''}</h2>
 <table>
-<thead><tr><th>${esc(L.camera)}</th><th>${esc(L.recordedPercent)}</th><th>${esc(L.recordedMin.replace(/ \(.*\)$/, ''))}</th>${reasonCols.map((r) => `<th>${esc(gapReasonLabel(r, lang))}</th>`).join('')}<th>${esc(L.outages)}</th><th>${esc(L.longestOutage)}</th></tr></thead>
+<thead><tr><th>${esc(L.camera)}</th><th>${esc(L.recordedPercent)}</th><th>${esc(L.recordedMin.replace(/ \(.*\)$/, ''))}</th>${backHead}${reasonCols.map((r) => `<th>${esc(gapReasonLabel(r, lang))}</th>`).join('')}<th>${esc(L.outages)}</th><th>${esc(L.longestOutage)}</th></tr></thead>
 <tbody>
 ${rows}
-<tr class="sum"><td>${esc(L.total)}</td>${pct(s)}<td class="num">${hours(s.recordedMs)}</td>${lostCells(s)}<td class="num">${s.outages}</td><td></td></tr>
+<tr class="sum"><td>${esc(L.total)}</td>${pct(s)}<td class="num">${hours(s.recordedMs)}</td>${backCell(s)}${lostCells(s)}<td class="num">${s.outages}</td><td></td></tr>
 </tbody>
 </table>
 </section>`;

@@ -20,6 +20,9 @@ export interface ReportLabels {
   officeMin: string;
   recordedMin: string;
   recordedPercent: string;
+  /** Recorded time recovered from the camera's own storage (glossary: Khôi phục từ thẻ nhớ camera). */
+  backfilledMin: string;
+  backfilled: string;
   lostMin: (reason: string) => string;
   outages: string;
   longestOutageMin: string;
@@ -54,6 +57,8 @@ export const REPORT_LABELS: Record<Language, ReportLabels> = {
     officeMin: 'Giờ hành chính (phút)',
     recordedMin: 'Đã ghi hình (phút)',
     recordedPercent: 'Tỷ lệ hoạt động (%)',
+    backfilledMin: 'Trong đó khôi phục từ thẻ nhớ camera (phút)',
+    backfilled: 'Khôi phục từ thẻ nhớ camera',
     lostMin: (reason) => `${reason} (phút)`,
     outages: 'Số lần gián đoạn',
     longestOutageMin: 'Gián đoạn dài nhất (phút trong giờ hành chính)',
@@ -89,6 +94,8 @@ export const REPORT_LABELS: Record<Language, ReportLabels> = {
     officeMin: 'Office time (min)',
     recordedMin: 'Recorded (min)',
     recordedPercent: 'Recorded (%)',
+    backfilledMin: 'Of which recovered from the camera\'s storage (min)',
+    backfilled: 'Recovered from the camera\'s storage',
     lostMin: (reason) => `${reason} (min)`,
     outages: 'Outages',
     longestOutageMin: 'Longest outage (office min)',

@@ -10,6 +10,10 @@ import { sortReasons } from './wording.ts';
  *   passed), and only from a camera's `sinceMs` (a camera installed on Wednesday is not
  *   blamed for Monday).
  * - Recorded = segments, plus ranges retention has since removed (they were recorded).
+ *   Footage recovered afterwards from the camera's own storage (segments with source
+ *   'backfill') is recorded too, and its office time is also given apart (`backfilledMs`).
+ *   Gaps lose only time no segment covers: a gap that backfill closed (its row removed or
+ *   shrunk by the backfill engine, or not yet) never counts as lost.
  * - Office time neither recorded nor covered by a gap row is `unaccountedMs` (an outage still
  *   going on has no gap row until it ends).
  * - An outage is a maximal run of not-recorded time, whatever the reasons inside it and
@@ -36,7 +40,7 @@ export interface UptimeReportInput {
   schedule: OfficeSchedule;
   sites: readonly ReportSite[];
   cameras: readonly ReportCamera[];
-  segments: ReadonlyArray<{ cameraId: string; startMs: number; durationMs: number }>;
+  segments: ReadonlyArray<{ cameraId: string; startMs: number; durationMs: number; source?: 'live' | 'backfill' }>;
   gaps: ReadonlyArray<{ cameraId: string; startMs: number; endMs: number; reason: string }>;
   /** Footage recorded and later removed by retention: counts as recorded. */
   expired?: ReadonlyArray<{ cameraId: string; startMs: number; endMs: number }>;
@@ -54,6 +58,8 @@ export interface Outage extends TimeRange {
 export interface UptimeFigures {
   officeMs: number;
   recordedMs: number;
+  /** Office time of recordedMs recovered from the camera's own storage (backfill). */
+  backfilledMs: number;
   /** recordedMs / officeMs, or null without office time. */
   recordedFraction: number | null;
   gapMsByReason: Record<string, number>;
@@ -104,13 +110,14 @@ export function buildUptimeReport(input: UptimeReportInput): UptimeReport {
     return m;
   };
   const segs = groupBy(input.segments);
+  const backfilled = groupBy(input.segments.filter((s) => s.source === 'backfill'));
   const gaps = byCamera(input.gaps);
   const expired = byCamera(input.expired);
 
   const cameraRows = cameras.map((cam): CameraUptime => {
     const window = { startMs: Math.max(input.range.startMs, cam.sinceMs ?? input.range.startMs), endMs: countedUntilMs };
     const recorded = [...(segs.get(cam.id) ?? []), ...(expired.get(cam.id) ?? [])];
-    return { cameraId: cam.id, name: cam.name, siteId: cam.siteId, ...cameraFigures(cam.id, window, office, recorded, gaps.get(cam.id) ?? []) };
+    return { cameraId: cam.id, name: cam.name, siteId: cam.siteId, ...cameraFigures(cam.id, window, office, recorded, gaps.get(cam.id) ?? [], backfilled.get(cam.id) ?? []) };
   });
 
   const siteName = new Map(input.sites.map((s) => [s.id, s.name]));
@@ -154,6 +161,7 @@ function cameraFigures(
   office: readonly TimeRange[],
   recordedRaw: readonly TimeRange[],
   gaps: ReadonlyArray<{ startMs: number; endMs: number; reason: string }>,
+  backfilledRaw: readonly TimeRange[] = [],
 ): UptimeFigures {
   if (window.endMs <= window.startMs) return emptyFigures();
   const officeHere = clipAll(office, window);
@@ -161,6 +169,7 @@ function cameraFigures(
   const notRecorded = subtractRanges(window, recorded);
   const officeMs = totalMs(officeHere);
   const recordedMs = overlapMs(recorded, officeHere);
+  const backfilledMs = overlapMs(clipAll(mergeRanges(backfilledRaw), window), officeHere);
 
   const gapMsByReason: Record<string, number> = {};
   const gapsByReason = new Map<string, TimeRange[]>();
@@ -193,6 +202,7 @@ function cameraFigures(
   return {
     officeMs,
     recordedMs,
+    backfilledMs,
     recordedFraction: officeMs > 0 ? recordedMs / officeMs : null,
     gapMsByReason,
     unaccountedMs,
@@ -202,7 +212,7 @@ function cameraFigures(
 }
 
 function emptyFigures(): UptimeFigures {
-  return { officeMs: 0, recordedMs: 0, recordedFraction: null, gapMsByReason: {}, unaccountedMs: 0, outages: 0, longestOutage: null };
+  return { officeMs: 0, recordedMs: 0, backfilledMs: 0, recordedFraction: null, gapMsByReason: {}, unaccountedMs: 0, outages: 0, longestOutage: null };
 }
 
 function sumFigures(rows: readonly UptimeFigures[]): UptimeFigures {
@@ -210,6 +220,7 @@ function sumFigures(rows: readonly UptimeFigures[]): UptimeFigures {
   for (const r of rows) {
     out.officeMs += r.officeMs;
     out.recordedMs += r.recordedMs;
+    out.backfilledMs += r.backfilledMs;
     out.unaccountedMs += r.unaccountedMs;
     out.outages += r.outages;
     for (const [reason, ms] of Object.entries(r.gapMsByReason)) out.gapMsByReason[reason] = (out.gapMsByReason[reason] ?? 0) + ms;

@@ -15,7 +15,7 @@ import { apiToken, bearer } from '../helpers/api-token.ts';
 import { hostileHttp } from './hostile-http.ts';
 import { hostileRequests, type HostileRequest } from './hostile-requests.ts';
 import { checkSystem } from './system-check.ts';
-import { startRole, vigilCli, type RoleProcess } from '../helpers/vigil-roles.ts';
+import { addAdmin, startRole, waitForApi, type RoleProcess } from '../helpers/vigil-roles.ts';
 
 // A whole Vigil (every role in one process) with two wards, one camera each, and a complaint
 // handler limited to ward A. Seeded hostile requests — fuzzed query values, path tricks in
@@ -52,12 +52,9 @@ describe('chaos: malformed and hostile API input', () => {
       sites: [{ id: 'quan-1', name: 'Quận 1' }, { id: 'ward-a', name: 'Phường A', parent: 'quan-1' }, { id: 'ward-b', name: 'Phường B', parent: 'quan-1' }],
       cameras: sim.cameras.map((c) => ({ id: c.spec.id, site: c.spec.id === 'cam-a' ? 'ward-a' : 'ward-b', onvif: { host: '127.0.0.1', port: c.onvif.port, username: c.spec.username, password: c.spec.password } })),
     }));
-    const made = vigilCli(configFile, ['user', 'add', '--username', 'root', '--role', 'admin', '--name', 'Quản trị', '--password', '-'], `${PASSWORD}\n`);
-    if (made.status !== 0) throw new Error(`vigil user add failed: ${made.output}`);
+    addAdmin(configFile, { username: 'root', name: 'Quản trị', password: PASSWORD });
     vigil = startRole('run', configFile);
-    await waitFor('Vigil to answer', async () => vigil!.proc.exitCode === null && (await fetch(`${url}/api/openapi.json`)).ok, { timeoutMs: 60_000, intervalMs: 200 }).catch((e: Error) => {
-      throw new Error(`${e.message}\n${vigil!.output().slice(-3000)}`);
-    });
+    await waitForApi(vigil, url);
     db = await openDatabase({ driver: 'sqlite', sqlitePath: path.join(dir, 'vigil.db') });
   }, 90_000);
   afterAll(async () => {

@@ -14,7 +14,7 @@ import { MinioObjectStore } from '../../src/store/minio-store.ts';
 import { chaosRandom } from './chaos-random.ts';
 import { apiToken, bearer, iso } from '../helpers/api-token.ts';
 import { checkSystem } from './system-check.ts';
-import { processesMentioning, startRole, vigilCli, type RoleProcess } from '../helpers/vigil-roles.ts';
+import { addAdmin, processesMentioning, startRole, waitForApi, type RoleProcess } from '../helpers/vigil-roles.ts';
 
 // The recorder and the API run as their own processes over one SQLite index and one MinIO
 // bucket, as on a small office server. Each is killed with SIGKILL twice, in a seeded order at
@@ -55,8 +55,7 @@ describe('chaos: kill -9 of the recorder and of the API', () => {
       sites: [{ id: 'ward-1', name: 'Phường 1' }],
       cameras: sim.cameras.map((c) => ({ id: c.spec.id, site: 'ward-1', onvif: { host: '127.0.0.1', port: c.onvif.port, username: c.spec.username, password: c.spec.password } })),
     }));
-    const made = vigilCli(configFile, ['user', 'add', '--username', 'chief', '--role', 'admin', '--name', 'Chánh văn phòng', '--password', '-'], 'correct horse battery\n');
-    if (made.status !== 0) throw new Error(`vigil user add failed: ${made.output}`);
+    addAdmin(configFile, { username: 'chief', name: 'Chánh văn phòng', password: 'correct horse battery' });
   }, 90_000);
   afterAll(async () => {
     for (const r of roles) await r.kill9();
@@ -71,10 +70,7 @@ describe('chaos: kill -9 of the recorder and of the API', () => {
     roles.push(r);
     return r;
   };
-  const apiUp = (api: RoleProcess) =>
-    waitFor('the API to answer', async () => api.proc.exitCode === null && (await fetch(`${url}/api/openapi.json`)).ok, { timeoutMs: 60_000, intervalMs: 100 }).catch((e: Error) => {
-      throw new Error(`${e.message}\n${api.output().slice(-3000)}`);
-    });
+  const apiUp = (api: RoleProcess) => waitForApi(api, url);
   const footageAfter = (atMs: number) =>
     waitFor(`new footage of ${CAMERAS.join(' and ')} indexed`, async () => {
       const rows = await db.selectFrom('segments').select(['camera_id']).where('start_ms', '>=', atMs).execute();

@@ -21,6 +21,21 @@ export interface RtpPacketInfo {
   /** Bytes on the wire, interleaved header included. */
   wireBytes: number;
   arrivalMs: number;
+  /** The RTP header extension, when the X bit is set. */
+  extension?: { profile: number; data: Buffer };
+  /** The ONVIF replay extension (profile 0xABAC), decoded. */
+  onvif?: OnvifReplayExtension;
+}
+
+export interface OnvifReplayExtension {
+  ntpSeconds: number;
+  ntpFraction: number;
+  /** The NTP time as epoch ms (fractional). */
+  ntpMs: number;
+  /** Flags byte: C 0x80, E 0x40, D 0x20, T 0x10. */
+  flags: number;
+  /** Low 8 bits of the PLAY CSeq. */
+  cseq: number;
 }
 
 export interface SenderReportInfo {
@@ -86,6 +101,8 @@ export function parseSdpTracks(sdp: string): SdpTrack[] {
 export class TestRtspClient extends EventEmitter {
   readonly rtp: RtpPacketInfo[] = [];
   readonly senderReports: SenderReportInfo[] = [];
+  /** SSRCs of RTCP BYE packets received, with their channel. */
+  readonly byes: Array<{ channel: number; ssrc: number; arrivalMs: number }> = [];
   interleavedBytes = 0;
   closed = false;
   private buffer: Buffer = Buffer.alloc(0);
@@ -158,8 +175,19 @@ export class TestRtspClient extends EventEmitter {
     return res;
   }
 
-  /** DESCRIBE, SETUP of every track (channels 0-1, 2-3, ...), PLAY. Throws on any non-200. */
-  async play(): Promise<{ sdp: string; tracks: SdpTrack[] }> {
+  /**
+   * DESCRIBE, SETUP of every track (channels 0-1, 2-3, ...), PLAY. Throws on any non-200.
+   * playHeaders replace the PLAY request's default `Range: npt=0.000-` (e.g. ONVIF replay's
+   * Require, Range: clock=…, Rate-Control).
+   */
+  async play(opts: { playHeaders?: Array<[string, string]> } = {}): Promise<{ sdp: string; tracks: SdpTrack[]; playResponse: RtspResponse }> {
+    const { sdp, tracks } = await this.setupAll();
+    const playResponse = await this.expectOk('PLAY', this.url, opts.playHeaders ?? [['Range', 'npt=0.000-']]);
+    return { sdp, tracks, playResponse };
+  }
+
+  /** DESCRIBE and SETUP of every track, without PLAY. Throws on any non-200. */
+  async setupAll(): Promise<{ sdp: string; tracks: SdpTrack[] }> {
     const describe = await this.expectOk('DESCRIBE', this.url, [['Accept', 'application/sdp']]);
     const base = describe.header('Content-Base') ?? `${this.url}/`;
     const tracks = parseSdpTracks(describe.body);
@@ -167,8 +195,12 @@ export class TestRtspClient extends EventEmitter {
       const uri = /^rtsp:/i.test(track.control) ? track.control : base + track.control;
       await this.expectOk('SETUP', uri, [['Transport', `RTP/AVP/TCP;unicast;interleaved=${2 * i}-${2 * i + 1}`]]);
     }
-    await this.expectOk('PLAY', this.url, [['Range', 'npt=0.000-']]);
     return { sdp: describe.body, tracks };
+  }
+
+  /** The CSeq of the last request sent. */
+  get lastCseq(): number {
+    return this.cseq;
   }
 
   async teardown(): Promise<void> {
@@ -190,7 +222,7 @@ export class TestRtspClient extends EventEmitter {
    */
   until<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
-      const events = ['rtp', 'sr', 'close'] as const;
+      const events = ['rtp', 'sr', 'bye', 'close'] as const;
       const cleanup = () => {
         clearTimeout(timer);
         for (const e of events) this.off(e, test);
@@ -273,6 +305,27 @@ export class TestRtspClient extends EventEmitter {
     this.interleavedBytes += 4 + data.length;
     if (channel % 2 === 0) {
       if (data.length < 12) return;
+      let payloadAt = 12 + 4 * (data[0]! & 0x0f);
+      let extension: RtpPacketInfo['extension'];
+      let onvif: OnvifReplayExtension | undefined;
+      if ((data[0]! & 0x10) !== 0 && data.length >= payloadAt + 4) {
+        const profile = data.readUInt16BE(payloadAt);
+        const words = data.readUInt16BE(payloadAt + 2);
+        const ext = data.subarray(payloadAt + 4, payloadAt + 4 + 4 * words);
+        extension = { profile, data: ext };
+        if (profile === 0xabac && words === 3 && ext.length === 12) {
+          const ntpSeconds = ext.readUInt32BE(0);
+          const ntpFraction = ext.readUInt32BE(4);
+          onvif = {
+            ntpSeconds,
+            ntpFraction,
+            ntpMs: (ntpSeconds - NTP_UNIX_OFFSET) * 1000 + (ntpFraction / 2 ** 32) * 1000,
+            flags: ext[8]!,
+            cseq: ext[9]!,
+          };
+        }
+        payloadAt += 4 + 4 * words;
+      }
       const info: RtpPacketInfo = {
         channel,
         payloadType: data[1]! & 0x7f,
@@ -280,9 +333,11 @@ export class TestRtspClient extends EventEmitter {
         seq: data.readUInt16BE(2),
         timestamp: data.readUInt32BE(4),
         ssrc: data.readUInt32BE(8),
-        payload: data.subarray(12 + 4 * (data[0]! & 0x0f)),
+        payload: data.subarray(payloadAt),
         wireBytes: 4 + data.length,
         arrivalMs,
+        ...(extension ? { extension } : {}),
+        ...(onvif ? { onvif } : {}),
       };
       this.rtp.push(info);
       this.emit('rtp', info);
@@ -304,6 +359,10 @@ export class TestRtspClient extends EventEmitter {
         };
         this.senderReports.push(sr);
         this.emit('sr', sr);
+      } else if (pt === 203 && off + 8 <= data.length) {
+        const bye = { channel, ssrc: data.readUInt32BE(off + 4), arrivalMs };
+        this.byes.push(bye);
+        this.emit('bye', bye);
       }
       off += len;
     }

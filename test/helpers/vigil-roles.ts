@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.ts';
 
 /**
  * Vigil roles as real processes, started the way an operator starts them
@@ -55,6 +56,19 @@ export function vigilCli(configFile: string, args: string[], input = ''): { stat
     const err = e as { status?: number; stdout?: string; stderr?: string };
     return { status: err.status ?? 1, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
   }
+}
+
+/** Adds an admin account with the CLI, as an operator does on a new install; throws with its output if refused. */
+export function addAdmin(configFile: string, a: { username: string; name: string; password: string }): void {
+  const made = vigilCli(configFile, ['user', 'add', '--username', a.username, '--role', 'admin', '--name', a.name, '--password', '-'], `${a.password}\n`);
+  if (made.status !== 0) throw new Error(`vigil user add failed: ${made.output}`);
+}
+
+/** Waits for the role's HTTP API at url (its OpenAPI document) while it runs; a timeout or exit carries its last output. */
+export async function waitForApi(role: RoleProcess, url: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor('the API to answer', async () => role.proc.exitCode === null && (await fetch(`${url}/api/openapi.json`)).ok, { timeoutMs, intervalMs: 100 }).catch((e: Error) => {
+    throw new Error(`${e.message}\n${role.output().slice(-3000)}`);
+  });
 }
 
 /** Processes whose command line mentions the text (e.g. ffmpeg writing into a test's spool). */

@@ -3,6 +3,12 @@ import { routeKey } from '../../api/route-def.ts';
 import { USER_ROLES, type UserRecord, type UserRole } from '../../src/db/users-repo.ts';
 import { startApiHarness, T0, type ApiHarness, type Credential } from './api-harness.ts';
 import { seedSegments } from './api-footage-harness.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createCameraAdminService } from '../../bin/camera-admin-service.ts';
+import { CameraSimulator } from '../../recorder/sim/simulator.ts';
+import { systemClock } from '../../src/clock.ts';
+import { createLogger } from '../../src/logger.ts';
 
 /**
  * The authorisation matrix, generated from the route table: every route × every role × in
@@ -60,6 +66,9 @@ const doneExport = (h: ApiHarness) =>
   })());
 const clipBody = (reason = REASON) => ({ cameraId: CAMERA, start: new Date(T0).toISOString(), end: new Date(T0 + 5_000).toISOString(), reason });
 const FOOTAGE_VIEWERS: readonly UserRole[] = ['viewer', 'investigator', 'admin'];
+// Camera admin routes reach a real simulated camera (started in beforeAll).
+let sim: CameraSimulator | undefined;
+const simCamera = () => ({ host: '127.0.0.1', port: sim!.cameras[0]!.onvif.port, username: sim!.cameras[0]!.spec.username, password: sim!.cameras[0]!.spec.password });
 const CASE_WORKERS: readonly UserRole[] = ['investigator', 'admin'];
 
 const ENTRIES: Record<string, Entry> = {
@@ -175,6 +184,21 @@ const ENTRIES: Record<string, Entry> = {
   'GET /api/v1/exports/{id}/package': { roles: CASE_WORKERS, ok: 200, out: 404, request: async (h) => ({ path: `/api/v1/exports/${await doneExport(h)}/package` }) },
   'GET /api/v1/audit': { roles: ['admin'], ok: 200, request: async () => ({ path: '/api/v1/audit?limit=5' }) },
   'GET /api/v1/audit/verify': { roles: ['admin'], ok: 200, request: async () => ({ path: '/api/v1/audit/verify' }) },
+  'POST /api/v1/admin/cameras/discover': { roles: ['admin'], ok: 200, request: async () => ({ path: '/api/v1/admin/cameras/discover', init: { method: 'POST', json: { timeoutMs: 500 } } }) },
+  'POST /api/v1/admin/cameras/test': { roles: ['admin'], ok: 200, request: async () => ({ path: '/api/v1/admin/cameras/test', init: { method: 'POST', json: simCamera() } }) },
+  'POST /api/v1/admin/cameras': {
+    roles: ['admin'],
+    ok: 201,
+    out: 403, // a district-2 admin may not add a camera to ward-a
+    request: async () => ({ path: '/api/v1/admin/cameras', init: { method: 'POST', json: { id: `ward-a-new-${++seq}`, site: 'ward-a', ...simCamera() } } }),
+  },
+  'GET /api/v1/admin/retention': { roles: ['admin'], ok: 200, request: async () => ({ path: '/api/v1/admin/retention' }) },
+  'PUT /api/v1/admin/retention': {
+    roles: ['admin'],
+    ok: 200,
+    out: 403, // a district-2 admin may not change ward-a's retention
+    request: async () => ({ path: '/api/v1/admin/retention', init: { method: 'PUT', json: { sites: [{ id: 'ward-a', days: 30 + (++seq % 50) }] } } }),
+  },
 };
 
 function expected(e: Entry, role: UserRole | null, scope: 'in' | 'out', via: Via | null): number {
@@ -188,10 +212,21 @@ function expected(e: Entry, role: UserRole | null, scope: 'in' | 'out', via: Via
 describe('authorisation matrix', () => {
   let h: ApiHarness;
   beforeAll(async () => {
-    h = await startApiHarness();
+    sim = await CameraSimulator.start({ cameras: 1, discoveryPort: null, media: { loopSeconds: 4 } });
+    h = await startApiHarness({
+      cameraAdmin: (config, _clock, dir) => {
+        // The file the camera add writes: the harness's sites, no cameras yet.
+        const file = path.join(dir, 'vigil.json');
+        writeFileSync(file, JSON.stringify({ sites: config.sites }));
+        return createCameraAdminService({ config, env: { VIGIL_CONFIG: file }, cwd: dir, clock: systemClock, log: createLogger({ level: 'silent' }), recorder: null });
+      },
+    });
     await seedSegments(h, CAMERA, T0, 3);
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+    await sim?.stop();
   });
-  afterAll(async () => h?.close());
 
   it('has an entry for every route of the table, and none for a route that does not exist', () => {
     const table = h.api.routes.map((r) => routeKey(r.route)).sort();

@@ -62,9 +62,9 @@ describe('cameras, sites and timeline', () => {
     const t = (await res.json()) as Record<string, unknown> & { spans: Record<string, unknown>[]; gaps: Record<string, unknown>[]; unknown: Record<string, unknown>[] };
     expect(t).toMatchObject({ cameraId: CAM, start: '2026-03-03T00:00:00.000+07:00', startMs: DAY0, end: '2026-03-04T00:00:00.000+07:00', endMs: DAY0 + 24 * H });
     expect(t.spans).toEqual([
-      { start: '2026-03-03T09:00:00.000+07:00', startMs: DAY0 + 9 * H, end: '2026-03-03T12:00:00.000+07:00', endMs: DAY0 + 12 * H, segments: 1080 },
-      { start: '2026-03-03T12:05:00.000+07:00', startMs: DAY0 + 12 * H + 300_000, end: '2026-03-03T17:00:00.000+07:00', endMs: DAY0 + 17 * H, segments: 1770 },
-      { start: '2026-03-03T17:00:30.000+07:00', startMs: DAY0 + 17 * H + 30_000, end: '2026-03-03T17:30:00.000+07:00', endMs: DAY0 + 17.5 * H, segments: 177 },
+      { start: '2026-03-03T09:00:00.000+07:00', startMs: DAY0 + 9 * H, end: '2026-03-03T12:00:00.000+07:00', endMs: DAY0 + 12 * H, segments: 1080, source: 'live' },
+      { start: '2026-03-03T12:05:00.000+07:00', startMs: DAY0 + 12 * H + 300_000, end: '2026-03-03T17:00:00.000+07:00', endMs: DAY0 + 17 * H, segments: 1770, source: 'live' },
+      { start: '2026-03-03T17:00:30.000+07:00', startMs: DAY0 + 17 * H + 30_000, end: '2026-03-03T17:30:00.000+07:00', endMs: DAY0 + 17.5 * H, segments: 177, source: 'live' },
     ]);
     expect(t.gaps).toEqual([
       { start: '2026-03-03T12:00:00.000+07:00', startMs: DAY0 + 12 * H, end: '2026-03-03T12:05:00.000+07:00', endMs: DAY0 + 12 * H + 300_000, reason: 'camera_unreachable' },

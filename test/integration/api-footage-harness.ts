@@ -93,8 +93,8 @@ export function testSegmentBytes(): Promise<Buffer> {
   return segmentFile;
 }
 
-/** Stores and indexes `count` contiguous copies of the test segment for a camera from startMs (4 s each). */
-export async function seedSegments(h: ApiHarness, cameraId: string, startMs: number, count: number): Promise<void> {
+/** Stores and indexes `count` contiguous copies of the test segment for a camera from startMs (4 s each); source 'backfill' marks them recovered from the camera's storage. */
+export async function seedSegments(h: ApiHarness, cameraId: string, startMs: number, count: number, source: 'live' | 'backfill' = 'live'): Promise<void> {
   const bytes = await testSegmentBytes();
   const initBytes = initSegmentLength(bytes);
   if (initBytes === null) throw new Error('the test segment is not a fragmented MP4');
@@ -108,7 +108,7 @@ export async function seedSegments(h: ApiHarness, cameraId: string, startMs: num
       const s = startMs + i * 4_000;
       const objectKey = segmentKey(cameraId, s, 4_000);
       await h.store.put(objectKey, { filePath: file });
-      await segments.insert({ cameraId, startMs: s, durationMs: 4_000, sizeBytes: bytes.length, sha256, objectKey, initBytes });
+      await segments.insert({ cameraId, startMs: s, durationMs: 4_000, sizeBytes: bytes.length, sha256, objectKey, initBytes, source });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,8 @@ import { PassThrough } from 'node:stream';
 import { serve } from '@hono/node-server';
 import type { Kysely } from 'kysely';
 import { createApp, type VigilApi } from '../../api/app.ts';
+import type { CameraAdminService } from '../../api/camera-admin.ts';
+import type { ResolvedConfig } from '../../src/config/load.ts';
 import type { AppContext } from '../../api/app-context.ts';
 import { hashPassword } from '../../api/auth/password-hash.ts';
 import { csrfTokenFor, newApiToken, newSessionSecret, newTokenId, secretHash } from '../../api/auth/secret-tokens.ts';
@@ -72,7 +74,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(o: { config?: Record<string, unknown>; extraRoutes?: (ctx: AppContext) => ApiRouteDef[]; sqlitePath?: string; store?: ObjectStore; database?: TestDialect } = {}): Promise<ApiHarness> {
+export async function startApiHarness(o: { config?: Record<string, unknown>; extraRoutes?: (ctx: AppContext) => ApiRouteDef[]; sqlitePath?: string; store?: ObjectStore; database?: TestDialect; cameraAdmin?: (config: ResolvedConfig, clock: ManualClock, dir: string) => CameraAdminService } = {}): Promise<ApiHarness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-api-'));
   const config = validateConfig({ sites: SITES, cameras: CAMERAS, ...o.config }, { cwd: dir });
   // PostgreSQL when asked (or TEST_DB_DIALECT=postgres for a whole run): a server of its own, removed by close().
@@ -95,7 +97,8 @@ export async function startApiHarness(o: { config?: Record<string, unknown>; ext
   const store = o.store ?? createObjectStore(config);
   const footage = buildFootageServices({ config, db, store, clock, audit, log: logger });
   await footage.start();
-  const api = createApp({ config, db, clock, logger, metrics: createMetricsRegistry({ defaultMetrics: false }), audit, media: footage.media, evidence: footage.evidence, store }, o.extraRoutes);
+  const cameraAdmin = o.cameraAdmin?.(config, clock, dir);
+  const api = createApp({ config, db, clock, logger, metrics: createMetricsRegistry({ defaultMetrics: false }), audit, media: footage.media, evidence: footage.evidence, store, ...(cameraAdmin ? { cameraAdmin } : {}) }, o.extraRoutes);
   const server = serve({ fetch: api.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

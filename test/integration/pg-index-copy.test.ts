@@ -19,6 +19,7 @@ import { COPY_TABLES, copyIndex } from '../../src/db/index-copy.ts';
 import { LoginAttemptsRepo } from '../../src/db/login-attempts-repo.ts';
 import { migrationsFor } from '../../src/db/migrations.ts';
 import { RetentionRepo } from '../../src/db/retention-repo.ts';
+import { RetentionSettingsRepo } from '../../src/db/retention-settings-repo.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { SegmentsRepo } from '../../src/db/segments-repo.ts';
 import { SessionsRepo } from '../../src/db/sessions-repo.ts';
@@ -113,6 +114,8 @@ async function populate(db: Kysely<Database>, store: FsObjectStore): Promise<voi
   await new SessionsRepo(db).create({ tokenHash: 'f'.repeat(64), userId: lan.id, createdMs: T0, expiresMs: T0 + 43_200_000, lastSeenMs: T0 + 60_000, ip: '10.20.0.5', userAgent: 'Mozilla/5.0 (Cốc Cốc)' });
   await new ApiTokensRepo(db).create({ id: 'tok-1', tokenHash: 'e'.repeat(64), userId: admin.id, name: 'báo cáo hằng đêm', createdMs: T0, expiresMs: null });
   await new LoginAttemptsRepo(db).put('user:lan.nguyen', { failures: 3, lastFailureMs: T0 + 5, lockedUntilMs: 0 });
+  // Retention values saved in the web UI (migration 0008).
+  await new RetentionSettingsRepo(db, now).apply([{ scope: 'default', targetId: '', days: 45 }, { scope: 'site', targetId: 'phuong-1', days: 90, quotaBytes: 5 * 1024 ** 3 }], 'quantri');
 
   const audit = new AuditLog({ db, clock });
   const cases = new CaseService({ db, clock, audit });

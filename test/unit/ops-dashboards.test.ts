@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createMetricsRegistry } from '../../src/metrics.ts';
 import { createRecorderMetrics } from '../../recorder/recorder-metrics.ts';
+import { createClockMetrics } from '../../recorder/clock-metrics.ts';
 import { createLiveMetrics } from '../../recorder/live/live-metrics.ts';
 import { createRetentionMetrics } from '../../src/retention/retention-metrics.ts';
 import { createNotifyMetrics } from '../../src/notify/notify-metrics.ts';
@@ -23,6 +24,7 @@ const dashFiles = readdirSync(dashDir).filter((f) => f.endsWith('.json')).sort()
 function vigilMetrics(): Map<string, Set<string>> {
   const registry = createMetricsRegistry({ defaultMetrics: true });
   createRecorderMetrics(registry);
+  createClockMetrics(registry);
   createLiveMetrics(registry);
   createRetentionMetrics(registry);
   createNotifyMetrics(registry);

@@ -104,7 +104,7 @@ describe('office hours', () => {
 describe('buildUptimeReport', () => {
   const clock = new ManualClock(at('2026-03-10 12:00'));
 
-  it.each<[string, Partial<UptimeReportInput>, { officeMin: number; recordedMin: number; gaps: Record<string, number>; unaccountedMin: number; outages: number; longest: [string, string, number] | null }]>([
+  it.each<[string, Partial<UptimeReportInput>, { officeMin: number; recordedMin: number; backfilledMin?: number; gaps: Record<string, number>; unaccountedMin: number; outages: number; longest: [string, string, number] | null }]>([
     [
       'a fully recorded Monday',
       { segments: footage('cam-1', '2026-03-02 00:00', '2026-03-03 00:00') },
@@ -201,6 +201,29 @@ describe('buildUptimeReport', () => {
       { officeMin: 480, recordedMin: 480, gaps: {}, unaccountedMin: 0, outages: 0, longest: null },
     ],
     [
+      'footage recovered from the camera storage counts as recorded, and is told apart; the gap it closed is gone',
+      {
+        segments: [
+          ...footage('cam-1', '2026-03-02 00:00', '2026-03-02 09:00'),
+          ...footage('cam-1', '2026-03-02 09:00', '2026-03-02 09:30').map((s) => ({ ...s, source: 'backfill' as const })),
+          ...footage('cam-1', '2026-03-02 09:30', '2026-03-03 00:00'),
+        ],
+      },
+      { officeMin: 480, recordedMin: 480, backfilledMin: 30, gaps: {}, unaccountedMin: 0, outages: 0, longest: null },
+    ],
+    [
+      'a partly closed gap loses only what backfill could not recover (even while its old row is still stored)',
+      {
+        segments: [
+          ...footage('cam-1', '2026-03-02 00:00', '2026-03-02 09:00'),
+          ...footage('cam-1', '2026-03-02 09:00', '2026-03-02 09:20').map((s) => ({ ...s, source: 'backfill' as const })),
+          ...footage('cam-1', '2026-03-02 09:30', '2026-03-03 00:00'),
+        ],
+        gaps: [gap('cam-1', '2026-03-02 09:00', '2026-03-02 09:30', 'camera_unreachable')],
+      },
+      { officeMin: 480, recordedMin: 470, backfilledMin: 20, gaps: { camera_unreachable: 10 }, unaccountedMin: 0, outages: 1, longest: ['2026-03-02 09:20', '2026-03-02 09:30', 10] },
+    ],
+    [
       'nothing at all in the index: every office minute is unaccounted',
       {},
       { officeMin: 480, recordedMin: 0, gaps: {}, unaccountedMin: 480, outages: 1, longest: ['2026-03-02 00:00', '2026-03-03 00:00', 480] },
@@ -210,6 +233,7 @@ describe('buildUptimeReport', () => {
     const cam = report.sites[0]!.cameras[0]!;
     expect(cam.officeMs / MIN).toBe(want.officeMin);
     expect(cam.recordedMs / MIN).toBe(want.recordedMin);
+    expect(cam.backfilledMs / MIN).toBe(want.backfilledMin ?? 0);
     expect(Object.fromEntries(Object.entries(cam.gapMsByReason).map(([k, v]) => [k, v / MIN]))).toEqual(want.gaps);
     expect(cam.unaccountedMs / MIN).toBe(want.unaccountedMin);
     expect(cam.recordedMs + cam.unaccountedMs + Object.values(cam.gapMsByReason).reduce((a, b) => a + b, 0)).toBe(cam.officeMs);

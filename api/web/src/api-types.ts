@@ -17,7 +17,9 @@ export type Permission =
   | 'metrics.view'
   | 'reports.view'
   | 'audit.view'
-  | 'users.manage';
+  | 'users.manage'
+  | 'cameras.manage'
+  | 'retention.manage';
 
 export interface User {
   id: string;
@@ -69,7 +71,8 @@ export interface Range {
 
 export interface Timeline extends Range {
   cameraId: string;
-  spans: Array<Range & { segments: number }>;
+  /** source: 'backfill' = recovered afterwards from the camera's own storage (SD card). */
+  spans: Array<Range & { segments: number; source?: 'live' | 'backfill' }>;
   gaps: Array<Range & { reason: string }>;
   unknown: Range[];
 }
@@ -140,4 +143,62 @@ export interface ExportJob {
   packageSha256: string | null;
   keyFingerprint: string | null;
   links: { self: string; package: string | null };
+}
+
+/** POST /api/v1/admin/cameras/discover (api/routes/camera-admin-routes.ts). */
+export interface DiscoveredCamera {
+  address: string;
+  host: string;
+  port: number;
+  name: string;
+  model: string;
+  location: string;
+  profiles: string[];
+  configuredAs: string | null;
+}
+
+export interface StreamSummary {
+  codec: 'H264' | 'H265';
+  width: number;
+  height: number;
+  audio: string | null;
+}
+
+/** POST /api/v1/admin/cameras/test */
+export interface CameraTestResult {
+  kind: 'onvif' | 'rtsp';
+  manufacturer: string;
+  model: string;
+  firmwareVersion: string;
+  main: StreamSummary;
+  sub: StreamSummary | null;
+  clockOffsetMs: number | null;
+  clockWarning: boolean;
+  profileG: boolean | null;
+}
+
+/** POST /api/v1/admin/cameras */
+export interface CameraAddResult {
+  id: string;
+  configFile: string;
+  test: CameraTestResult | null;
+  recording: 'started' | 'after_restart';
+  note?: string;
+}
+
+/** One retention value and where it comes from (GET /api/v1/admin/retention). */
+export interface RetentionValue {
+  config: number | null;
+  saved: number | null;
+  effective: number | null;
+  source: 'saved' | 'config' | 'inherited' | 'none';
+  from?: string;
+}
+
+export interface RetentionSettings {
+  default: { days: RetentionValue; quotaBytes: RetentionValue };
+  sites: Array<{ id: string; name: string; parent: string | null; days: RetentionValue; quotaBytes: RetentionValue }>;
+  cameras: Array<{ id: string; name: string; site: string | null; days: RetentionValue }>;
+  schedule: string;
+  timeZone: string;
 }

@@ -31,7 +31,7 @@ const NAV: NavItem[] = [
   { href: '/ops', label: 'nav.ops', permission: 'events.view', prefix: ['/ops'] },
   { href: '/admin/users', label: 'nav.users', permission: 'users.manage', prefix: ['/admin/users'] },
   { href: '/admin/cameras', label: 'nav.adminCameras', permission: 'events.view', prefix: ['/admin/cameras'] },
-  { href: '/admin/retention', label: 'nav.retention', permission: 'events.view', prefix: ['/admin/retention'] },
+  { href: '/admin/retention', label: 'nav.retention', permission: 'retention.manage', prefix: ['/admin/retention'] },
 ];
 
 function isActive(item: NavItem, path: string): boolean {

@@ -35,7 +35,10 @@ export interface HlsPlayerProps {
 
 /** Plays src in video; returns the function that stops it. */
 function attach(Hls: HlsClass, video: HTMLVideoElement, src: string, cb: { current: Omit<HlsPlayerProps, 'src' | 'label'> }): () => void {
-  const hls = new Hls({ enableWorker: true, maxBufferLength: 20, backBufferLength: 30 });
+  // No text-track cues for EXT-X-DATERANGE (the playlist marks backfilled footage with them;
+  // the page reads the timeline instead): hls.js would add a <track src="data:,WEBVTT">,
+  // which the page's media-src CSP refuses.
+  const hls = new Hls({ enableWorker: true, maxBufferLength: 20, backBufferLength: 30, enableDateRangeMetadataCues: false });
   let recovered = false;
   hls.on(Hls.Events.ERROR, (_e, data) => {
     if (!data.fatal) return;

@@ -5,7 +5,8 @@ import { formatDateTime, formatTime } from '../time-format.ts';
 import { fractionOf, instantAt, keyStepMs, place, ticks, type Window, type Zoom } from '../timeline-scale.ts';
 
 /**
- * The timeline bar of one window (a day or an hour): recorded spans, gaps coloured by reason,
+ * The timeline bar of one window (a day or an hour): recorded spans (footage recovered from the
+ * camera's storage striped, and said so in the hover text and the slider's value text), gaps coloured by reason,
  * time with no data, tick labels, the instant being shown, the in/out marks. Hovering shows
  * the time, the gap's reason and a thumbnail; a click (or Enter after the arrow keys) asks to
  * play from that instant.
@@ -43,6 +44,7 @@ export function TimelineBar(p: TimelineBarProps) {
   };
   const recordedAt = (ms: number) => p.data?.spans.some((s) => s.startMs <= ms && ms < s.endMs) ?? false;
   const gapAt = (ms: number) => p.data?.gaps.find((g) => g.startMs <= ms && ms < g.endMs);
+  const backfilledAt = (ms: number) => p.data?.spans.some((s) => s.source === 'backfill' && s.startMs <= ms && ms < s.endMs) ?? false;
 
   // Thumbnail of the hovered instant, asked for only after the pointer rests 150 ms on a span.
   useEffect(() => {
@@ -79,7 +81,7 @@ export function TimelineBar(p: TimelineBarProps) {
 
   const blocks = [
     ...(p.data?.unknown ?? []).map((u) => ({ r: u, cls: 'unknown', title: t('timeline.unknown') })),
-    ...(p.data?.spans ?? []).map((s) => ({ r: s, cls: 'span', title: t('timeline.recorded') })),
+    ...(p.data?.spans ?? []).map((s) => (s.source === 'backfill' ? { r: s, cls: 'span span-backfill', title: t('timeline.backfilledTitle'), source: 'backfill' } : { r: s, cls: 'span', title: t('timeline.recorded') })),
     ...(p.data?.gaps ?? []).map((g) => ({ r: g, cls: GAP_CLASS(g.reason), title: reasonText(t, g.reason), reason: g.reason })),
   ];
   const hoverGap = hover ? gapAt(hover.ms) : undefined;
@@ -98,7 +100,7 @@ export function TimelineBar(p: TimelineBarProps) {
         aria-valuemin={w.startMs}
         aria-valuemax={w.endMs}
         aria-valuenow={focusMs}
-        aria-valuetext={formatDateTime(focusMs, p.timeZone)}
+        aria-valuetext={backfilledAt(focusMs) ? t('timeline.hoverBackfilled', { time: formatDateTime(focusMs, p.timeZone) }) : formatDateTime(focusMs, p.timeZone)}
         data-testid="timeline-bar"
         onKeyDown={onKey}
         onBlur={() => setKeyMs(null)}
@@ -111,7 +113,7 @@ export function TimelineBar(p: TimelineBarProps) {
       >
         {blocks.map((b, i) => {
           const pl = place(b.r, w);
-          return pl ? <div key={i} class={`block ${b.cls}`} style={{ left: pct(pl.left), width: pct(pl.width) }} title={b.title} data-reason={'reason' in b ? b.reason : undefined} /> : null;
+          return pl ? <div key={i} class={`block ${b.cls}`} style={{ left: pct(pl.left), width: pct(pl.width) }} title={b.title} data-reason={'reason' in b ? b.reason : undefined} data-source={'source' in b ? b.source : undefined} /> : null;
         })}
         {selection && <div class="selection" style={{ left: pct(selection.left), width: pct(selection.width) }} />}
         {p.markInMs !== null && p.markInMs >= w.startMs && p.markInMs < w.endMs && <div class="mark mark-in" style={{ left: pct(fractionOf(p.markInMs, w)) }} title={t('timeline.markIn')} />}
@@ -130,7 +132,13 @@ export function TimelineBar(p: TimelineBarProps) {
                 )}
               </div>
             )}
-            <div>{hoverGap ? t('timeline.hoverGap', { time: formatTime(hover.ms, p.timeZone), reason: reasonText(t, hoverGap.reason) }) : formatTime(hover.ms, p.timeZone)}</div>
+            <div>
+              {hoverGap
+                ? t('timeline.hoverGap', { time: formatTime(hover.ms, p.timeZone), reason: reasonText(t, hoverGap.reason) })
+                : backfilledAt(hover.ms)
+                  ? t('timeline.hoverBackfilled', { time: formatTime(hover.ms, p.timeZone) })
+                  : formatTime(hover.ms, p.timeZone)}
+            </div>
           </div>
         )}
       </div>

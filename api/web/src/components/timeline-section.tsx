@@ -106,6 +106,9 @@ export function TimelineSection(p: TimelineSectionProps) {
             <>
               <span data-testid="timeline-summary">{data.spans.length === 0 ? t('timeline.emptyDay') : t('timeline.summary', { recorded: durationText(t, sum(data.spans)), gaps: durationText(t, sum(data.gaps)) })}</span>
               <span class="legend-item"><i class="block span" /> {t('timeline.recorded')}</span>
+              {data.spans.some((s) => s.source === 'backfill') && (
+                <span class="legend-item" data-testid="legend-backfill"><i class="block span span-backfill" /> {t('timeline.backfilled')}</span>
+              )}
               {reasons.map((r) => (
                 <span key={r} class="legend-item"><i class={`block ${GAP_CLASS(r)}`} /> {reasonText(t, r)}</span>
               ))}

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Camera, CameraEvent } from '../api-types.ts';
+import type { Camera, CameraEvent, Site } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { findRoute } from '../feature-routes.ts';
 import { stateKey, useI18n } from '../i18n.ts';
@@ -7,26 +7,43 @@ import { formatDateTime, isoInZone } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
 import { cameraState, StateBadge } from '../components/state-badge.tsx';
 import { Empty, ErrorBox, Loading, Notice } from '../components/status.tsx';
+import { CameraAddForm } from '../components/camera-add-form.tsx';
 
 /**
- * The cameras of the configuration with their state, the last day's state changes, and how
- * to add one. Testing a connection from the browser needs an API route the server does not
- * have yet; until then the page says so and names the command that does it.
+ * The cameras of the configuration with their state and the last day's state changes; for
+ * admins (cameras.manage) also finding, testing and adding a camera (CameraAddForm). Other
+ * roles see the list only. A server without the camera admin routes gets the command-line way.
  */
 export function AdminCamerasPage() {
   const { t } = useI18n();
   const s = useSession();
   const tz = s.settings.timeZone;
   const cams = useLoad(async (signal) => (await s.api.get<{ cameras: Camera[] }>('/api/v1/cameras', signal)).cameras, [], { refreshMs: 5000 });
-  const testRoute = findRoute(s, 'POST', /^\/api\/v1\/cameras(\/\{id\})?\/(test|probe)/);
+  const addRoute = s.can('cameras.manage') ? findRoute(s, 'POST', /^\/api\/v1\/admin\/cameras$/) : undefined;
+  const sites = useLoad(async (signal) => (addRoute ? (await s.api.get<{ sites: Site[] }>('/api/v1/sites', signal)).sites : []), [addRoute]);
+  const [added, setAdded] = useState<{ id: string; recording: boolean; note?: string } | null>(null);
   return (
     <section>
       <div class="page-head">
         <h1>{t('adminCameras.title')}</h1>
         <p class="muted">{t('adminCameras.intro')}</p>
       </div>
-      <Notice>{t('adminCameras.addHelp')}</Notice>
-      {!testRoute && <Notice>{t('adminCameras.testUnavailable')}</Notice>}
+      {added && (
+        <Notice kind="ok">
+          <span data-testid="cam-added">{t(added.recording ? 'adminCameras.addedRecording' : 'adminCameras.addedRestart', { id: added.id })}</span>
+          {added.note && <span class="muted"> {added.note}</span>}
+        </Notice>
+      )}
+      {addRoute && (
+        <CameraAddForm
+          sites={sites.data ?? []}
+          onAdded={(r) => {
+            setAdded({ id: r.id, recording: r.recording === 'started', ...(r.note ? { note: r.note } : {}) });
+            cams.reload();
+          }}
+        />
+      )}
+      {s.can('cameras.manage') && !addRoute && <Notice>{t('adminCameras.addHelp')}</Notice>}
       {cams.loading && !cams.data ? (
         <Loading />
       ) : !cams.data ? (
@@ -47,7 +64,7 @@ export function AdminCamerasPage() {
           </thead>
           <tbody>
             {cams.data.map((c) => (
-              <tr key={c.id}>
+              <tr key={c.id} data-camera={c.id} data-state={c.state}>
                 <td class="mono">{c.id}</td>
                 <td>{c.name}</td>
                 <td>{c.site?.name ?? t('common.noSite')}</td>
@@ -62,6 +79,7 @@ export function AdminCamerasPage() {
           </tbody>
         </table>
       )}
+      {s.can('cameras.manage') && <p class="muted small">{t('adminCameras.cliHelp')}</p>}
     </section>
   );
 }

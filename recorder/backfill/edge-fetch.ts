@@ -1,0 +1,171 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../../src/clock.ts';
+import { VigilError } from '../../src/errors.ts';
+import { intersectRanges, mergeRanges, type TimeRange } from '../../src/time.ts';
+import type { EdgeFetcher, EdgeFetchRequest, EdgeFetchResult, FetchedSegment } from './edge-fetch-types.ts';
+import { writeFmp4Segment } from './fmp4-writer.ts';
+import { H264Depacketizer, parseSpropParameterSets, type AccessUnit } from './h264-depacketizer.ts';
+import { OnvifEdgeClient } from './onvif-edge-client.ts';
+import { parseOnvifReplayExtension, parseRtpHeader } from './onvif-replay-extension.ts';
+import { ReplaySegmenter, type CutSegment, type SegmenterFrame } from './replay-segmenter.ts';
+import { RtspClient } from './rtsp-client.ts';
+
+/**
+ * Fetches one interval of footage from a camera's own storage: ONVIF search (what it holds),
+ * GetReplayUri, RTSP replay of exactly that interval (Require: onvif-replay, Range: clock=…,
+ * Rate-Control: no, bounded in bytes per second), frames placed by their absolute times
+ * (ONVIF RTP header extension, camera clock − clockOffsetMs), cut by the segmenter and written
+ * as fMP4 segment files shaped like live ones (temp name, then rename). Video only for now.
+ *
+ * Outcomes: the camera holds nothing of the range → empty result with the reason; the replay
+ * breaks off → what was complete is kept and said; abort → files of this call removed, error.
+ */
+
+const TICKS_PER_MS = 90;
+
+interface Frame extends SegmenterFrame {
+  au: AccessUnit;
+  /** Unwrapped 90 kHz RTP time (exact spacing within a run). */
+  ticks: number;
+}
+
+/** RTSP clock range value (ISO 8601 basic, UTC) as the ONVIF streaming spec uses. */
+export function clockRangeValue(startMs: number, endMs: number): string {
+  const f = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '');
+  return `clock=${f(startMs)}-${f(endMs)}`;
+}
+
+export function createEdgeFetcher(deps: { clock: Clock }): EdgeFetcher {
+  return (req) => fetchWith(deps.clock, req);
+}
+
+export const fetchEdgeFootage: EdgeFetcher = createEdgeFetcher({ clock: systemClock });
+
+async function fetchWith(clock: Clock, req: EdgeFetchRequest): Promise<EdgeFetchResult> {
+  const where = `${req.onvif.host}:${req.onvif.port}`;
+  const log = req.log.child({ cameraId: req.cameraId });
+  const onvif = new OnvifEdgeClient(req.onvif, clock, { timeoutMs: req.requestTimeoutMs, clockOffsetMs: req.clockOffsetMs, signal: req.signal });
+  const services = await onvif.getServices();
+  if (!services.searchXaddr || !services.replayXaddr) {
+    return { segments: [], recovered: [], edgeHas: [], detail: `Camera at ${where} offers no ONVIF recording search and replay (no Profile G).` };
+  }
+  const recordings = (await onvif.findRecordings(services.searchXaddr)).filter((r) => r.hasVideo && r.token);
+  const toRecorder = (ms: number) => ms - req.clockOffsetMs;
+  const spans = recordings
+    .filter((r) => r.earliestMs !== null && r.latestMs !== null)
+    .map((r) => ({ token: r.token, range: intersectRanges({ startMs: toRecorder(r.earliestMs!), endMs: toRecorder(r.latestMs!) }, req.range) }))
+    .filter((s): s is { token: string; range: TimeRange } => s.range !== null);
+  const edgeHas = mergeRanges(spans.map((s) => s.range));
+  const chosen = spans[0];
+  if (!chosen) {
+    const what = recordings.length === 0 ? 'holds no recording with video' : 'holds nothing of the wanted interval';
+    return { segments: [], recovered: [], edgeHas, detail: `Camera at ${where} ${what} (${new Date(req.range.startMs).toISOString()} to ${new Date(req.range.endMs).toISOString()}).` };
+  }
+  const uri = await onvif.getReplayUri(services.replayXaddr, chosen.token);
+  const replay = await replayRange(clock, req, uri, chosen.range);
+  const recovered = mergeRanges(replay.segments.map((s) => ({ startMs: s.startMs, endMs: s.startMs + s.durationMs })));
+  const held = edgeHas.map((r) => `${new Date(r.startMs).toISOString()}–${new Date(r.endMs).toISOString()}`).join(', ');
+  const detail =
+    `Fetched ${replay.segments.length} segment(s) from camera at ${where}; it holds ${held || 'nothing'} of the interval. ` +
+    `Replay ${replay.endReason}; ${replay.bytesRead} bytes read, ${replay.lostPackets} RTP packets lost, ${replay.skippedFrames} frames not usable.`;
+  log.info({ segments: replay.segments.length, bytesRead: replay.bytesRead, lostPackets: replay.lostPackets }, 'edge footage fetched');
+  return { segments: replay.segments, recovered, edgeHas, detail };
+}
+
+interface ReplayOutcome {
+  segments: FetchedSegment[];
+  bytesRead: number;
+  lostPackets: number;
+  skippedFrames: number;
+  endReason: string;
+}
+
+async function replayRange(clock: Clock, req: EdgeFetchRequest, uri: string, range: TimeRange): Promise<ReplayOutcome> {
+  const rtsp = new RtspClient({ url: uri, username: req.onvif.username, password: req.onvif.password, requestTimeoutMs: req.requestTimeoutMs, clock, maxBytesPerSec: req.maxBytesPerSec, signal: req.signal });
+  const replayHeaders = { Require: 'onvif-replay' };
+  const written: FetchedSegment[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  let writeError: unknown = null;
+  try {
+    await rtsp.connect();
+    const { sdp } = await rtsp.describe(replayHeaders);
+    const video = sdp.media.find((m) => m.kind === 'video');
+    if (!video || video.encoding !== 'H264') {
+      throw new VigilError('camera_replay_failed', `Camera at ${rtsp.address} replays ${video ? video.encoding : 'no video'}; Vigil fetches H.264 edge footage only so far.`);
+    }
+    const frameIntervalMs = video.frameRate ? 1000 / video.frameRate : 40;
+    const depack = new H264Depacketizer(parseSpropParameterSets(video.fmtp.get('sprop-parameter-sets') ?? ''));
+    const segmenter = new ReplaySegmenter<Frame>({ range: req.range, segmentTargetMs: req.segmentTargetMs, clockOffsetMs: req.clockOffsetMs, frameIntervalMs });
+    let lastNtp: { ms: number; ticks: number } | null = null;
+    let unwrapped: { raw: number; ticks: number } | null = null;
+    const emit = (segs: CutSegment<Frame>[]) => {
+      for (const seg of segs) {
+        writing = writing.then(async () => {
+          if (writeError) return;
+          try {
+            written.push(await writeSegment(req.outDir, seg, depack, frameIntervalMs));
+          } catch (e) {
+            writeError = e;
+          }
+        });
+      }
+    };
+    rtsp.onPacket = (channel, pkt) => {
+      if (channel !== 0 || segmenter.done) return;
+      const h = parseRtpHeader(pkt);
+      if (!h) return;
+      for (const au of depack.push(h, parseOnvifReplayExtension(h))) {
+        const delta = unwrapped ? ((au.rtpTimestamp - unwrapped.raw + 0x8000_0000) % 0x1_0000_0000 >>> 0) - 0x8000_0000 : 0;
+        unwrapped = { raw: au.rtpTimestamp, ticks: (unwrapped?.ticks ?? 0) + delta };
+        const ticks = unwrapped.ticks;
+        let cameraMs: number;
+        if (au.ntpMs !== null) {
+          cameraMs = au.ntpMs;
+          lastNtp = { ms: au.ntpMs, ticks };
+        } else if (lastNtp) {
+          cameraMs = lastNtp.ms + (ticks - lastNtp.ticks) / TICKS_PER_MS;
+        } else {
+          continue; // no absolute time yet: cannot be placed
+        }
+        emit(segmenter.push({ cameraMs, keyframe: au.keyframe, discontinuity: au.discontinuity, au, ticks }));
+      }
+      if (segmenter.done) void rtsp.close(sdp.controlUrl);
+    };
+    await rtsp.setup(video.controlUrl, 0, replayHeaders);
+    await rtsp.play(sdp.controlUrl, { ...replayHeaders, Range: clockRangeValue(range.startMs + req.clockOffsetMs, range.endMs + req.clockOffsetMs), 'Rate-Control': 'no' });
+    const end = await rtsp.ended;
+    if (end.reason === 'aborted') throw new VigilError('camera_replay_failed', `The replay from ${rtsp.address} was stopped (aborted).`);
+    emit(segmenter.end());
+    await writing;
+    if (writeError) throw writeError;
+    const endReason = segmenter.done && end.reason !== 'error' ? (end.reason === 'bye' ? 'ended by the camera (BYE)' : 'complete') : end.reason === 'error' ? `broke off (${end.error.message})` : 'ended when the camera closed the connection';
+    return { segments: written, bytesRead: rtsp.bytesRead, lostPackets: depack.lostPackets, skippedFrames: segmenter.skippedFrames + depack.droppedAccessUnits, endReason };
+  } catch (e) {
+    await writing;
+    if (req.signal.aborted) await Promise.all(written.map((s) => rm(s.path, { force: true })));
+    throw e;
+  } finally {
+    await rtsp.close().catch(() => undefined);
+  }
+}
+
+async function writeSegment(outDir: string, seg: CutSegment<Frame>, depack: H264Depacketizer, frameIntervalMs: number): Promise<FetchedSegment> {
+  // The parameter sets in force at the segment's first keyframe: its own in-band ones, else the latest known.
+  const first = seg.frames[0]!.frame.au.nalUnits;
+  const sps = first.find((n) => (n[0]! & 0x1f) === 7) ?? depack.sps;
+  const pps = first.find((n) => (n[0]! & 0x1f) === 8) ?? depack.pps;
+  if (!sps || !pps) throw new VigilError('camera_replay_failed', 'The replayed stream carried no H.264 parameter sets (SPS/PPS).');
+  const base = seg.frames[0]!.frame.ticks;
+  const bytes = writeFmp4Segment(
+    { sps, pps },
+    seg.frames.map(({ frame }) => ({ data: { nalUnits: frame.au.nalUnits }, keyframe: frame.keyframe, ptsTicks: frame.ticks - base })),
+    { frameIntervalTicks: Math.round(frameIntervalMs * TICKS_PER_MS) },
+  );
+  const name = `${seg.startMs}-${seg.durationMs}.mp4`;
+  const path = join(outDir, name);
+  const tmp = join(outDir, `.${name}.${process.pid}.tmp`);
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
+  return { path, startMs: seg.startMs, durationMs: seg.durationMs, sizeBytes: bytes.length };
+}

@@ -1,0 +1,221 @@
+import { parseH264Sps } from './h264-sps.ts';
+
+/**
+ * Builds one fragmented MP4 segment from H.264 access units, shaped like the live segments
+ * ffmpeg writes (recorder/ffmpeg-args.ts: frag_keyframe+empty_moov+default_base_moof,
+ * frag_duration 1 s): ftyp + moov (avc1/avcC from the SPS/PPS, empty sample tables, mvex),
+ * then moof + mdat fragments, a new one at every keyframe and at least every second, the first
+ * at a keyframe. Pure: bytes in, bytes out.
+ *
+ * Timing: one 90 kHz track (the RTP clock). Each sample's presentation time is its frame time;
+ * decode times are the sorted presentation times (closed GOPs, so a segment that starts at a
+ * keyframe holds every frame its B-frames refer to), composition offsets the difference (signed,
+ * trun version 1, only when there are B-frames). The first frame is at decode time 0, so
+ * wall-clock time of a frame = segment startMs + its media time, as for live segments
+ * (src/fmp4/fragment-times.ts). Sample durations are the exact differences of frame times; the
+ * last one lasts one frame interval.
+ */
+
+export const VIDEO_TIMESCALE = 90_000;
+const TRACK_ID = 1;
+const FRAGMENT_MAX_TICKS = VIDEO_TIMESCALE; // 1 s, as live segments
+
+export type SampleData = { nalUnits: Buffer[] } | { annexB: Buffer } | { lengthPrefixed: Buffer };
+
+export interface WriterSample {
+  data: SampleData;
+  keyframe: boolean;
+  /** Presentation time in 90 kHz ticks, on any origin shared by the segment's samples. */
+  ptsTicks: number;
+}
+
+export interface H264Config {
+  sps: Buffer;
+  pps: Buffer;
+}
+
+export interface WriteSegmentOptions {
+  /** Duration of the last sample; default: the most common interval between frames. */
+  frameIntervalTicks?: number;
+}
+
+/** Splits an Annex-B byte stream (00 00 01 / 00 00 00 01 start codes) into NAL units. */
+export function splitAnnexB(buf: Buffer): Buffer[] {
+  const starts: Array<{ at: number; len: number }> = [];
+  for (let i = 0; i + 2 < buf.length; i++) {
+    if (buf[i] === 0 && buf[i + 1] === 0 && buf[i + 2] === 1) {
+      const four = i > 0 && buf[i - 1] === 0;
+      starts.push({ at: four ? i - 1 : i, len: four ? 4 : 3 });
+      i += 2;
+    }
+  }
+  const out: Buffer[] = [];
+  starts.forEach((s, n) => {
+    const begin = s.at + s.len;
+    let end = n + 1 < starts.length ? starts[n + 1]!.at : buf.length;
+    while (end > begin && buf[end - 1] === 0 && n + 1 === starts.length) end--; // trailing zero bytes
+    if (end > begin) out.push(buf.subarray(begin, end));
+  });
+  return out;
+}
+
+function lengthPrefixed(data: SampleData): Buffer {
+  if ('lengthPrefixed' in data) return data.lengthPrefixed;
+  const nals = 'nalUnits' in data ? data.nalUnits : splitAnnexB(data.annexB);
+  const parts: Buffer[] = [];
+  for (const nal of nals) {
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32BE(nal.length, 0);
+    parts.push(len, nal);
+  }
+  return Buffer.concat(parts);
+}
+
+function box(type: string, ...parts: Buffer[]): Buffer {
+  const size = 8 + parts.reduce((n, p) => n + p.length, 0);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(size, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, ...parts]);
+}
+
+function fullBox(type: string, version: number, flags: number, ...parts: Buffer[]): Buffer {
+  const vf = Buffer.alloc(4);
+  vf.writeUInt32BE(((version & 0xff) << 24) | (flags & 0xffffff), 0);
+  return box(type, vf, ...parts);
+}
+
+function u32s(...values: number[]): Buffer {
+  const b = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
+  return b;
+}
+
+const MATRIX = u32s(0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000);
+
+function avcC(c: H264Config): Buffer {
+  const info = parseH264Sps(c.sps);
+  const head = Buffer.from([1, info.profileIdc, info.constraintFlags, info.levelIdc, 0xfc | 3, 0xe0 | 1]);
+  const spsLen = Buffer.alloc(2);
+  spsLen.writeUInt16BE(c.sps.length, 0);
+  const ppsLen = Buffer.alloc(2);
+  ppsLen.writeUInt16BE(c.pps.length, 0);
+  const parts = [head, spsLen, c.sps, Buffer.from([1]), ppsLen, c.pps];
+  if (info.profileIdc === 100 || info.profileIdc === 110 || info.profileIdc === 122 || info.profileIdc === 144) {
+    parts.push(Buffer.from([0xfc | info.chromaFormatIdc, 0xf8 | (info.bitDepthLuma - 8), 0xf8 | (info.bitDepthChroma - 8), 0]));
+  }
+  return box('avcC', ...parts);
+}
+
+/** ftyp + moov for one H.264 track at 90 kHz. */
+export function buildInit(c: H264Config): Buffer {
+  const { width, height } = parseH264Sps(c.sps);
+  const ftyp = box('ftyp', Buffer.from('iso5', 'latin1'), u32s(512), Buffer.from('iso5iso6mp41', 'latin1'));
+  const mvhd = fullBox('mvhd', 0, 0, u32s(0, 0, 1000, 0, 0x00010000), Buffer.from([1, 0]), Buffer.alloc(10), MATRIX, Buffer.alloc(24), u32s(TRACK_ID + 1));
+  const tkhd = fullBox('tkhd', 0, 3, u32s(0, 0, TRACK_ID, 0, 0), Buffer.alloc(8), Buffer.alloc(8), MATRIX, u32s(width * 65536, height * 65536));
+  const mdhd = fullBox('mdhd', 0, 0, u32s(0, 0, VIDEO_TIMESCALE, 0), Buffer.from([0x55, 0xc4, 0, 0]));
+  const hdlr = fullBox('hdlr', 0, 0, u32s(0), Buffer.from('vide', 'latin1'), Buffer.alloc(12), Buffer.from('VideoHandler\0', 'latin1'));
+  const vmhd = fullBox('vmhd', 0, 1, Buffer.alloc(8));
+  const dinf = box('dinf', fullBox('dref', 0, 0, u32s(1), fullBox('url ', 0, 1)));
+  const visual = Buffer.alloc(78);
+  visual.writeUInt16BE(1, 6); // data_reference_index
+  visual.writeUInt16BE(width, 24);
+  visual.writeUInt16BE(height, 26);
+  visual.writeUInt32BE(0x00480000, 28);
+  visual.writeUInt32BE(0x00480000, 32);
+  visual.writeUInt16BE(1, 40); // frame_count
+  visual.writeUInt16BE(0x0018, 74); // depth
+  visual.writeInt16BE(-1, 76);
+  const stsd = fullBox('stsd', 0, 0, u32s(1), box('avc1', visual, avcC(c)));
+  const stbl = box('stbl', stsd, fullBox('stts', 0, 0, u32s(0)), fullBox('stsc', 0, 0, u32s(0)), fullBox('stsz', 0, 0, u32s(0, 0)), fullBox('stco', 0, 0, u32s(0)));
+  const trak = box('trak', tkhd, box('mdia', mdhd, hdlr, box('minf', vmhd, dinf, stbl)));
+  const mvex = box('mvex', fullBox('trex', 0, 0, u32s(TRACK_ID, 1, 0, 0, 0)));
+  return Buffer.concat([ftyp, box('moov', mvhd, trak, mvex)]);
+}
+
+interface Timed {
+  bytes: Buffer;
+  keyframe: boolean;
+  dts: number;
+  cts: number;
+  duration: number;
+}
+
+const KEY_FLAGS = 0x02000000; // depends on no other sample
+const NON_KEY_FLAGS = 0x01010000; // depends on others, not a sync sample
+
+function fragment(seq: number, samples: Timed[]): Buffer {
+  const hasCts = samples.some((s) => s.cts !== 0);
+  const negative = samples.some((s) => s.cts < 0);
+  const trunFlags = 0x1 | 0x100 | 0x200 | 0x400 | (hasCts ? 0x800 : 0);
+  const perSample = hasCts ? 16 : 12;
+  const table = Buffer.alloc(samples.length * perSample);
+  samples.forEach((s, i) => {
+    const o = i * perSample;
+    table.writeUInt32BE(s.duration, o);
+    table.writeUInt32BE(s.bytes.length, o + 4);
+    table.writeUInt32BE(s.keyframe ? KEY_FLAGS : NON_KEY_FLAGS, o + 8);
+    if (hasCts) table.writeInt32BE(s.cts, o + 12);
+  });
+  const tfdtValue = Buffer.alloc(8);
+  tfdtValue.writeBigUInt64BE(BigInt(samples[0]!.dts), 0);
+  const build = (dataOffset: number) =>
+    box(
+      'moof',
+      fullBox('mfhd', 0, 0, u32s(seq)),
+      box(
+        'traf',
+        fullBox('tfhd', 0, 0x020000, u32s(TRACK_ID)),
+        fullBox('tfdt', 1, 0, tfdtValue),
+        fullBox('trun', negative ? 1 : 0, trunFlags, u32s(samples.length, dataOffset), table),
+      ),
+    );
+  const moofSize = build(0).length;
+  const mdatSize = 8 + samples.reduce((n, s) => n + s.bytes.length, 0);
+  const mdatHead = Buffer.alloc(8);
+  mdatHead.writeUInt32BE(mdatSize, 0);
+  mdatHead.write('mdat', 4, 'latin1');
+  return Buffer.concat([build(moofSize + 8), mdatHead, ...samples.map((s) => s.bytes)]);
+}
+
+function mostCommonDelta(sortedPts: number[]): number | null {
+  const counts = new Map<number, number>();
+  for (let i = 1; i < sortedPts.length; i++) {
+    const d = sortedPts[i]! - sortedPts[i - 1]!;
+    if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  let best: number | null = null;
+  let bestCount = 0;
+  for (const [d, n] of counts) if (n > bestCount || (n === bestCount && best !== null && d < best)) [best, bestCount] = [d, n];
+  return best;
+}
+
+/**
+ * The bytes of one segment. Samples are in decoding order and the first must be a keyframe;
+ * throws RangeError otherwise (a caller bug, never camera input: the segmenter guarantees it).
+ */
+export function writeFmp4Segment(config: H264Config, samples: readonly WriterSample[], opts: WriteSegmentOptions = {}): Buffer {
+  if (samples.length === 0) throw new RangeError('a segment needs at least one sample');
+  if (!samples[0]!.keyframe) throw new RangeError('a segment must start with a keyframe');
+  const sortedPts = samples.map((s) => s.ptsTicks).sort((a, b) => a - b);
+  const origin = sortedPts[0]!;
+  const interval = opts.frameIntervalTicks ?? mostCommonDelta(sortedPts) ?? 3600;
+  const timed: Timed[] = samples.map((s, i) => {
+    const dts = sortedPts[i]! - origin;
+    const next = i + 1 < sortedPts.length ? sortedPts[i + 1]! - origin : dts + interval;
+    return { bytes: lengthPrefixed(s.data), keyframe: s.keyframe, dts, cts: s.ptsTicks - origin - dts, duration: next - dts };
+  });
+  const parts: Buffer[] = [buildInit(config)];
+  let current: Timed[] = [];
+  let seq = 1;
+  for (const t of timed) {
+    const first = current[0];
+    if (first && (t.keyframe || t.dts - first.dts >= FRAGMENT_MAX_TICKS)) {
+      parts.push(fragment(seq++, current));
+      current = [];
+    }
+    current.push(t);
+  }
+  if (current.length > 0) parts.push(fragment(seq, current));
+  return Buffer.concat(parts);
+}
