@@ -112,6 +112,7 @@ export class Recorder {
       cameras: () => [...this.cameras.entries()].map(([cameraId, c]) => ({
         cameraId, state: c.state.state, epoch: this.keeper?.heldLeases().find((l) => l.cameraId === cameraId)?.epoch ?? null,
       })),
+      freshClockOffset: (cameraId) => this.clockWatch.checkNow(cameraId).then((r) => r?.offsetMs ?? null),
     });
     // Store reachability (alerts, notices): failed attempts since the last stored segment.
     let consecutiveFailures = 0;
@@ -231,7 +232,13 @@ export class Recorder {
         log: this.d.log,
         index,
         metrics: this.metrics,
-        ...(this.d.notify || this.backfill ? { notify: (e: RecorderEvent) => { this.d.notify?.(e); this.backfill?.onRecorderEvent(e); } } : {}),
+        notify: (e: RecorderEvent) => {
+          this.d.notify?.(e);
+          this.backfill?.onRecorderEvent(e);
+          // Recording (again): the onboarding details (live URL) are stored, so the clock is read
+          // now with its sender report, not only at the next interval; backfill relies on it.
+          if (e.type === 'camera_state' && e.toState === 'recording') void this.clockWatch.checkNow(e.cameraId);
+        },
         coveredUntilMs,
         onReady: (file) => {
           if (fence) this.fences.set(file.path, fence);

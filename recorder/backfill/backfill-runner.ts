@@ -61,6 +61,13 @@ export interface BackfillRunnerOptions {
   targets: () => BackfillTarget[];
   /** Leases on: the fences are checked before each job (null = leases off). */
   leases: boolean;
+  /**
+   * Measures the camera's clock offset now (ClockWatch.checkNow: RTCP sender report, ms-precise,
+   * else ONVIF whole seconds); null when it cannot. Asked right before each fetch, since the
+   * footage is placed on the recorder's clock by it and the stored value may be minutes old or
+   * from before the outage. Absent or null: cameras.details.clockOffsetMs.
+   */
+  freshClockOffset?: (cameraId: string) => Promise<number | null>;
 }
 
 export function policyOf(c: BackfillConfig): BackfillPolicy {
@@ -230,7 +237,8 @@ export class BackfillRunner {
       await this.uploadWaiting(cameraId, fence, signal, log, true);
       const asked = await this.remainingOf(job);
       const camera = await this.cams.get(cameraId);
-      const clockOffsetMs = typeof camera?.details.clockOffsetMs === 'number' ? camera.details.clockOffsetMs : 0;
+      const fresh = this.o.freshClockOffset ? await this.o.freshClockOffset(cameraId).catch(() => null) : null;
+      const clockOffsetMs = fresh ?? (typeof camera?.details.clockOffsetMs === 'number' ? camera.details.clockOffsetMs : 0);
       const edgeHas: TimeRange[] = [];
       const details: string[] = [];
       let outcome: AttemptOutcome | null = null;

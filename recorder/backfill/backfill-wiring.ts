@@ -27,6 +27,8 @@ export function createRecorderBackfill(d: {
   fetcher: EdgeFetcher | undefined;
   nodeId: string | null;
   cameras: () => Array<{ cameraId: string; state: string; epoch: number | null }>;
+  /** The camera's clock offset measured now (see BackfillRunnerOptions.freshClockOffset). */
+  freshClockOffset?: (cameraId: string) => Promise<number | null>;
 }): BackfillRunner | null {
   if (!d.config.backfill.enabled || !d.fetcher) return null;
   const leases = d.nodeId !== null;
@@ -46,5 +48,6 @@ export function createRecorderBackfill(d: {
     uploader: new BackfillUploader({ spool: d.spool, store: d.store, db: d.db, clock: d.clock, log, leases }),
     metrics: createBackfillMetrics(d.registry),
     spoolRoot: d.spool.root, segmentTargetMs: d.config.recorder.segmentMs, targets, leases,
+    ...(d.freshClockOffset ? { freshClockOffset: d.freshClockOffset } : {}),
   });
 }

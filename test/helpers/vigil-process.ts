@@ -48,6 +48,8 @@ export async function startVigil(o: {
   cameraSites: Record<string, string>;
   admin: { username: string; password: string };
   segmentMs?: number;
+  /** More top-level configuration sections (e.g. backfill), written as given. */
+  config?: Record<string, unknown>;
 }): Promise<VigilUnderTest> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-e2e-'));
   const sim = await CameraSimulator.start({ cameras: o.cameras, discoveryPort: null, media: { loopSeconds: 4 } });
@@ -83,6 +85,7 @@ export async function startVigil(o: {
           ...(o.cameraSites[c.spec.id] ? { site: o.cameraSites[c.spec.id] } : {}),
           onvif: { host: '127.0.0.1', port: c.onvif.port, username: c.spec.username, password: c.spec.password },
         })),
+        ...o.config,
       }),
     );
     const vigil = (args: string[], input?: string) => {

@@ -29,6 +29,8 @@ import { waitFor } from '../helpers/wait.ts';
  * backfill within a bound, and cam-2's live recording must have had no gap meanwhile.
  */
 const CUT_MS = 120_000;
+const GOP_MS = 2_000; // the simulator's keyframe interval
+const FRAME_MS = 40; // 25 fps
 let sim: CameraSimulator;
 let recorder: Recorder;
 let db: Kysely<Database>;
@@ -41,6 +43,7 @@ beforeAll(async () => {
     cameras: [
       defaultSpec(0, { video: 'h264', audio: 'none', edge: { retentionMs: 3_600_000 } }),
       defaultSpec(1, { video: 'h264', audio: 'none' }),
+      defaultSpec(2, { video: 'h264', audio: 'none' }), // no SD card either: its outage stays a gap
     ],
     discoveryPort: null,
     media: { loopSeconds: 4 },
@@ -78,15 +81,24 @@ async function lookAt(cameraId: string, range: { startMs: number; endMs: number 
 }
 
 describe('edge backfill against the simulator', () => {
-  it('a 2-minute network cut closes by backfill; the other camera had no gap', async () => {
-    await waitFor('both cameras recording', () => recorder.cameraStates().every((c) => c.state === 'recording') && recorder.cameraStates().length === 2, { timeoutMs: 60_000 });
+  it('a 2-minute network cut closes by backfill; the other camera had no gap; one without a card keeps its gap', async () => {
+    await waitFor('the cameras recording', () => recorder.cameraStates().every((c) => c.state === 'recording') && recorder.cameraStates().length === 3, { timeoutMs: 60_000 });
     await waitFor('cam-1 has segments', async () => (await new SegmentsRepo(db, () => 0).countAndBytes('cam-1')).count >= 2, { timeoutMs: 60_000 });
+    await waitFor('cam-3 has segments', async () => (await new SegmentsRepo(db, () => 0).countAndBytes('cam-3')).count >= 2, { timeoutMs: 60_000 });
+    // Profile G calls reaching cam-3 (the camera without edge storage): there must be none.
+    const profileG = new Set(['FindRecordings', 'GetRecordingSearchResults', 'GetRecordingSummary', 'GetRecordings', 'GetReplayUri', 'GetRecordingInformation']);
+    let cam3Calls = 0;
+    sim.camera('cam-3').onvif.on('request', (e: { action: string }) => void (profileG.has(e.action) && cam3Calls++));
     const cutAt = Date.now();
     sim.cameras[0]!.faults.set({ networkCut: true }, CUT_MS);
+    sim.cameras[2]!.faults.set({ networkCut: true }, 15_000);
     await waitFor('cam-1 records again after the cut', () => Date.now() > cutAt + CUT_MS && recorder.cameraStates().find((c) => c.cameraId === 'cam-1')?.state === 'recording', { timeoutMs: CUT_MS + 90_000, intervalMs: 500 });
     const backAt = Date.now();
 
-    const window = { startMs: cutAt - 10_000, endMs: backAt };
+    // Accounting of a camera seen for the first time begins at its first footage, which may be
+    // less than 10 s before the cut: the window starts there then, not in unaccounted time.
+    const [first] = await new SegmentsRepo(db, () => 0).overlapping('cam-1', { startMs: 0, endMs: cutAt });
+    const window = { startMs: Math.max(cutAt - 10_000, first!.startMs), endMs: backAt };
     let seen = '';
     const jobs = await waitFor('the backfill job finishes', async () => {
       const js = await new BackfillRepo(db, () => 0).overlapping('cam-1', window);
@@ -104,10 +116,19 @@ describe('edge backfill against the simulator', () => {
     const backfilled = segs.filter((s) => s.source === 'backfill');
     const recoveredMs = backfilled.reduce((s, x) => s + x.durationMs, 0);
     const gapMs = gaps.reduce((s, g) => s + Math.min(g.endMs, window.endMs) - Math.max(g.startMs, window.startMs), 0);
-    // What is left is at most the edges the replay could not place inside the gap (a segment
-    // is indexed only when it lies wholly inside it): under two segments at each end.
-    expect(recoveredMs).toBeGreaterThan(CUT_MS - 4 * 4_000 - 10_000);
-    expect(gapMs).toBeLessThan(4 * 4_000 + 10_000);
+    // What a replay cannot bring back: the frames between the gap's start and the card's next
+    // keyframe (a segment must begin with one; GOP 2 s), so at most one GOP and a frame.
+    expect(gapMs, pieces.join('\n')).toBeLessThanOrEqual(GOP_MS + FRAME_MS);
+    expect(recoveredMs).toBeGreaterThan(CUT_MS - GOP_MS - FRAME_MS);
+    // The footage sits where the camera took it: every backfilled segment begins with a
+    // keyframe, and the camera's keyframes fall every GOP from its timeline's origin (skew 0,
+    // the simulator runs on the recorder's clock), so each start is on that grid within one
+    // frame interval: the offset came from an RTCP sender report, not ONVIF's whole seconds.
+    const originMs = sim.camera('cam-1').edge!.startMs;
+    for (const b of backfilled) {
+      const phaseMs = (((b.startMs - originMs) % GOP_MS) + GOP_MS) % GOP_MS;
+      expect(Math.min(phaseMs, GOP_MS - phaseMs), `${b.startMs} is ${phaseMs} ms past a keyframe of the camera`).toBeLessThanOrEqual(FRAME_MS);
+    }
     expect(jobs.reduce((s, j) => s + j.recoveredMs, 0)).toBe(recoveredMs);
     const probe = await ffprobe(path.join(dataDir, 'objects', backfilled[Math.floor(backfilled.length / 2)]!.objectKey));
     expect(probe.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
@@ -116,5 +137,16 @@ describe('edge backfill against the simulator', () => {
     expect(other.gaps).toEqual([]);
     expect(other.problems).toEqual([]);
     expect(other.segs.every((s) => s.source === undefined)).toBe(true);
+
+    // cam-3 has no edge storage: its 15 s outage is still a gap with its reason, no job was
+    // made for it and it was never asked for recordings (no retry storm).
+    const none = await lookAt('cam-3', { startMs: cutAt - 5_000, endMs: backAt - 10_000 });
+    expect(none.problems).toEqual([]);
+    const lostMs = none.gaps.reduce((n, g) => n + g.endMs - g.startMs, 0);
+    expect(lostMs).toBeGreaterThan(10_000);
+    for (const g of none.gaps) expect(g.reason).toMatch(/^(camera_unreachable|stream_stalled|stream_error)$/);
+    expect(none.segs.every((s) => s.source === undefined)).toBe(true);
+    expect(await new BackfillRepo(db, () => 0).overlapping('cam-3', { startMs: 0, endMs: Date.now() })).toEqual([]);
+    expect(cam3Calls).toBe(0);
   }, 480_000);
 });
