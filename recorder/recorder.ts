@@ -113,6 +113,11 @@ export class Recorder {
         cameraId, state: c.state.state, epoch: this.keeper?.heldLeases().find((l) => l.cameraId === cameraId)?.epoch ?? null,
       })),
       freshClockOffset: (cameraId) => this.clockWatch.checkNow(cameraId).then((r) => r?.offsetMs ?? null),
+      // Live footage first: while live segments wait for the store, no new backfill starts.
+      holdBack: () => {
+        const waiting = this.uploader.pending();
+        return waiting > Math.max(4, 2 * this.cameras.size) ? `${waiting} live segments wait for the object store` : null;
+      },
     });
     // Store reachability (alerts, notices): failed attempts since the last stored segment.
     let consecutiveFailures = 0;

@@ -16,13 +16,13 @@ export interface BackfillPolicy {
 }
 
 /**
- * Reasons whose footage the camera's own storage may hold: the network to it failed
- * (unreachable, stalled), or the recorder was down while the camera kept recording to its
- * card. Not auth_failed, stream_error (config or codec problems repeat on replay) nor
- * spool_full (the footage was ours and we dropped it; the camera's card may still have it, but
- * a full spool means the store is down: fetching more would only fill it again).
+ * Reasons whose footage the camera's own storage may hold: all of them. Whatever kept the
+ * footage from Vigil (network cut or stalled, the stream broke, the recorder was down, the
+ * recorder's spool was full, or the camera refused our password), the camera kept recording to
+ * its card. A cause that persists (a password still wrong) makes the attempt fail, and the job
+ * retries with backoff until the give-up age, so once it is fixed the footage still comes back.
  */
-export const BACKFILL_REASONS: ReadonlySet<string> = new Set(['camera_unreachable', 'stream_stalled', 'recorder_down']);
+export const BACKFILL_REASONS: ReadonlySet<string> = new Set(['camera_unreachable', 'stream_stalled', 'stream_error', 'recorder_down', 'spool_full', 'auth_failed']);
 
 export interface GapView extends TimeRange {
   reason: string;

@@ -68,6 +68,12 @@ export interface BackfillRunnerOptions {
    * from before the outage. Absent or null: cameras.details.clockOffsetMs.
    */
   freshClockOffset?: (cameraId: string) => Promise<number | null>;
+  /**
+   * Why no new job may start now (e.g. the live uploads are behind: the store is down or slow,
+   * and fetched footage would only take spool space live recording needs), or null. Jobs
+   * running go on; the next trigger or scan tries again.
+   */
+  holdBack?: () => string | null;
 }
 
 export function policyOf(c: BackfillConfig): BackfillPolicy {
@@ -80,6 +86,8 @@ export class BackfillRunner {
   private readonly cams: CamerasRepo;
   private readonly policy: BackfillPolicy;
   private readonly running = new Map<string, Promise<void>>();
+  /** The last holdBack reason logged (logged once per change). */
+  private heldFor: string | null = null;
   private readonly abort = new AbortController();
   private readonly timers = new Set<() => void>();
   private stopped = false;
@@ -174,7 +182,12 @@ export class BackfillRunner {
       /** Cameras whose job was put back untried in this pass (lease not held): not picked again. */
       const skipped = new Set<string>();
       while (!this.stopped) {
-        const free = this.o.config.concurrency - this.running.size;
+        const held = this.o.holdBack?.() ?? null;
+        if (held !== this.heldFor) {
+          if (held) this.o.log.info({ why: held }, 'backfill waits: live recording comes first');
+          this.heldFor = held;
+        }
+        const free = held ? 0 : this.o.config.concurrency - this.running.size;
         if (free > 0) {
           const ready = this.o.targets().filter((t) => t.recording && t.access && !this.running.has(t.cameraId) && !skipped.has(t.cameraId));
           for (const t of ready) {

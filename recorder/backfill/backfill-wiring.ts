@@ -29,6 +29,8 @@ export function createRecorderBackfill(d: {
   cameras: () => Array<{ cameraId: string; state: string; epoch: number | null }>;
   /** The camera's clock offset measured now (see BackfillRunnerOptions.freshClockOffset). */
   freshClockOffset?: (cameraId: string) => Promise<number | null>;
+  /** Why no new backfill job may start now, or null (see BackfillRunnerOptions.holdBack). */
+  holdBack?: () => string | null;
 }): BackfillRunner | null {
   if (!d.config.backfill.enabled || !d.fetcher) return null;
   const leases = d.nodeId !== null;
@@ -49,5 +51,6 @@ export function createRecorderBackfill(d: {
     metrics: createBackfillMetrics(d.registry),
     spoolRoot: d.spool.root, segmentTargetMs: d.config.recorder.segmentMs, targets, leases,
     ...(d.freshClockOffset ? { freshClockOffset: d.freshClockOffset } : {}),
+    ...(d.holdBack ? { holdBack: d.holdBack } : {}),
   });
 }

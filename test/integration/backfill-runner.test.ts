@@ -104,7 +104,7 @@ interface Setup {
   make(leases?: boolean): BackfillRunner;
 }
 
-async function setup(cams: Camera[], o: { config?: Record<string, unknown>; profileG?: boolean; db?: Kysely<Database>; dir?: string; clock?: ManualClock } = {}): Promise<Setup> {
+async function setup(cams: Camera[], o: { config?: Record<string, unknown>; profileG?: boolean; db?: Kysely<Database>; dir?: string; clock?: ManualClock; holdBack?: () => string | null } = {}): Promise<Setup> {
   const db = o.db ?? (await dbs.open('sqlite'));
   const clock = o.clock ?? new ManualClock(T + 60_000);
   const dir = o.dir ?? mkdtempSync(path.join(work, 'run-'));
@@ -123,6 +123,7 @@ async function setup(cams: Camera[], o: { config?: Record<string, unknown>; prof
   const make = (leases = false) => new BackfillRunner({
     db, clock, log, config, fetcher: edge.fetch, metrics, spoolRoot, segmentTargetMs: SEG_MS, targets: () => targets, leases,
     uploader: new BackfillUploader({ spool: new Spool(spoolRoot), store, db, clock, log, leases }),
+    ...(o.holdBack ? { holdBack: o.holdBack } : {}),
   });
   return { db, clock, runner: make(), edge, store, spoolRoot, registry, targets, make };
 }
@@ -191,6 +192,20 @@ describe('backfill runner (real SQLite, fs store, uploader, ffmpeg-made segments
     expect(await s.runner.scanCamera('cam-a')).toBe(0);
   });
 
+  it('starts no job while live recording needs the store (holdBack), and runs it once that clears', async () => {
+    let behind: string | null = '40 live segments wait for the object store';
+    const s = await setup([{ id: 'cam-a', holds: [{ startMs: T, endMs: T + 10_000 }] }], { holdBack: () => behind });
+    await outage(s.db, 'cam-a', 10_000);
+    await s.runner.scanCamera('cam-a');
+    await s.runner.runDue();
+    expect(s.edge.calls).toEqual([]);
+    expect((await jobsOf(s.db, 'cam-a'))[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    behind = null;
+    await s.runner.runDue();
+    expect(s.edge.calls).toHaveLength(1);
+    expect((await jobsOf(s.db, 'cam-a'))[0]).toMatchObject({ state: 'done', recoveredMs: 10_000 });
+  });
+
   it('a failed fetch is retried after the backoff, not before', async () => {
     const s = await setup([{ id: 'cam-a', holds: [{ startMs: T, endMs: T + 10_000 }] }], { config: { retry: { first: '30s', max: '10m' } } });
     s.edge.failuresLeft.set('cam-a', 2);
@@ -255,12 +270,13 @@ describe('backfill runner (real SQLite, fs store, uploader, ffmpeg-made segments
     expect((await gapsOf(s.db, 'cam-a', 10_000))[0]).toMatchObject({ reason: 'camera_unreachable', detail: 'camera refused connections' });
   });
 
-  it('only auth-free, long-enough reasons: auth_failed and short gaps get no job', async () => {
+  it('an auth_failed gap gets a job (the card kept recording); a gap under the minimum gets none', async () => {
     const s = await setup([{ id: 'cam-a', holds: [{ startMs: T - 60_000, endMs: T + 60_000 }] }, { id: 'cam-b', holds: [] }]);
     await outage(s.db, 'cam-a', 10_000, 'auth_failed');
     await outage(s.db, 'cam-b', 1_500);
     await s.runner.scanAll();
-    expect([...(await jobsOf(s.db, 'cam-a')), ...(await jobsOf(s.db, 'cam-b'))]).toEqual([]);
+    expect((await jobsOf(s.db, 'cam-a')).map((j) => j.gapReason)).toEqual(['auth_failed']);
+    expect(await jobsOf(s.db, 'cam-b')).toEqual([]);
   });
 
   it('resumes after a kill -9 mid-job: uploads what was fetched, asks only for the rest, no double rows', async () => {

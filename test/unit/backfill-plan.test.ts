@@ -18,9 +18,10 @@ describe('judgeGap: which gaps deserve a backfill job', () => {
     ['unreachable, Profile G', gap(T, T + 120_000), G, true, null],
     ['stalled, Profile G', gap(T, T + 120_000, 'stream_stalled'), G, true, null],
     ['recorder down (the card kept recording)', gap(T, T + 120_000, 'recorder_down'), G, true, null],
-    ['auth failed: not footage the card lacks', gap(T, T + 120_000, 'auth_failed'), G, false, 'auth_failed'],
-    ['stream error (config/codec)', gap(T, T + 120_000, 'stream_error'), G, false, 'stream_error'],
-    ['spool full', gap(T, T + 120_000, 'spool_full'), G, false, 'spool_full'],
+    ['auth failed (the card kept recording; retried until the password is fixed)', gap(T, T + 120_000, 'auth_failed'), G, true, null],
+    ['stream error (the stream broke, the card did not)', gap(T, T + 120_000, 'stream_error'), G, true, null],
+    ['spool full (our disk, not the camera\'s)', gap(T, T + 120_000, 'spool_full'), G, true, null],
+    ['a reason this version does not know', gap(T, T + 120_000, 'retention'), G, false, 'retention'],
     ['exactly the minimum length', gap(T, T + 2_000), G, true, null],
     ['shorter than the minimum', gap(T, T + 1_999), G, false, 'shorter'],
     ['camera without Profile G', gap(T, T + 120_000), NO_G, false, 'Profile G'],
@@ -40,7 +41,7 @@ describe('gapsNeedingJobs', () => {
     ['a gap already with a job gets none', [gap(T, T + 60_000)], [{ startMs: T, endMs: T + 60_000 }], []],
     ['pieces left of a partly recovered gap belong to its job', [gap(T + 10_000, T + 20_000), gap(T + 40_000, T + 60_000)], [{ startMs: T, endMs: T + 60_000 }], []],
     ['a later gap next to a job gets its own', [gap(T + 60_000, T + 90_000)], [{ startMs: T, endMs: T + 60_000 }], [T + 60_000]],
-    ['ineligible ones are left out', [gap(T, T + 60_000, 'auth_failed'), gap(T + 70_000, T + 71_000)], [], []],
+    ['ineligible ones are left out', [gap(T, T + 60_000, 'retention'), gap(T + 70_000, T + 71_000)], [], []],
   ])('%s', (_n, gaps, jobs, starts) => {
     expect(gapsNeedingJobs(gaps, jobs, G, T + 600_000, P).map((g) => g.startMs)).toEqual(starts);
   });
@@ -63,7 +64,7 @@ describe('rangesToFetch: the gap minus what is recovered', () => {
     ['whole gap still there', [gap(T, T + 120_000)], [{ startMs: T, endMs: T + 120_000 }]],
     ['middle recovered', [gap(T, T + 30_000), gap(T + 90_000, T + 120_000)], [{ startMs: T, endMs: T + 30_000 }, { startMs: T + 90_000, endMs: T + 120_000 }]],
     ['everything recovered', [], []],
-    ['gaps of other reasons or outside the job are not asked for', [gap(T - 10_000, T + 5_000), gap(T + 5_000, T + 10_000, 'spool_full'), gap(T + 120_000, T + 130_000)], [{ startMs: T, endMs: T + 5_000 }]],
+    ['gaps of other reasons or outside the job are not asked for', [gap(T - 10_000, T + 5_000), gap(T + 5_000, T + 10_000, 'retention'), gap(T + 120_000, T + 130_000)], [{ startMs: T, endMs: T + 5_000 }]],
   ])('%s', (_n, gaps, want) => {
     expect(rangesToFetch(job, gaps)).toEqual(want);
   });
