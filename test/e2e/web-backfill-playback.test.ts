@@ -69,10 +69,13 @@ describe('web UI: playback straight through a gap closed by edge backfill', () =
     vigil.sim.camera(CAM.id).faults.set({ networkCut: true }, CUT_MS);
     // The outage is a gap first (the ops page sees it), then backfill closes it.
     await waitFor('the network cut to show as a gap', async () => (await timeline(cutAtMs - 5_000, Date.now())).gaps.length > 0, { timeoutMs: 40_000, intervalMs: 500 });
+    let seen: Timeline | null = null;
     await waitFor('recording again after the cut', async () => {
-      const t = await timeline(cutAtMs + CUT_MS, Date.now());
-      return Date.now() > cutAtMs + CUT_MS && t.spans.some((s) => s.source === 'live' && s.endMs > cutAtMs + CUT_MS + 4_000);
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+      seen = await timeline(cutAtMs - 5_000, Date.now());
+      return seen.spans.some((s) => s.source === 'live' && s.endMs > cutAtMs + CUT_MS + 4_000);
+    }, { timeoutMs: 90_000, intervalMs: 500 }).catch((e: Error) => {
+      throw new Error(`${e.message}\n${JSON.stringify(seen)}\n${vigil.output().split('\n').filter((l) => /mot-cua/.test(l)).slice(-15).join('\n')}`);
+    });
     backAtMs = Date.now();
     await waitFor('backfilled footage in place of the gap', async () => {
       const t = await timeline(cutAtMs - 5_000, backAtMs);
@@ -96,7 +99,7 @@ describe('web UI: playback straight through a gap closed by edge backfill', () =
     // What a replay cannot bring back: the frames before the card's first keyframe in the gap
     // (GOP 2 s) stay a gap with their reason; nothing else.
     for (const g of t.gaps) {
-      expect(g.reason).toMatch(/camera_unreachable|stream_stalled/);
+      expect(g.reason).toMatch(/^(camera_unreachable|stream_stalled|stream_error)$/);
       expect(g.endMs - g.startMs, JSON.stringify(t)).toBeLessThanOrEqual(2_100);
     }
 
@@ -114,21 +117,24 @@ describe('web UI: playback straight through a gap closed by edge backfill', () =
     // the shown time (the player's position on the wall clock) moves on by small steps, never
     // jumps over the stretch, and the video element keeps playing.
     const playingAt = async (p: Page) => shownMs((await p.getByTestId('playing-at').textContent()) ?? '');
+    const videoState = () => page.evaluate(() => {
+      const el = document.querySelector<HTMLVideoElement>('[data-testid=playback-video]');
+      return el ? { t: el.currentTime, paused: el.paused, rs: el.readyState, err: el.error?.message, note: document.querySelector('.player-box')?.textContent, buffered: Array.from({ length: el.buffered.length }, (_, i) => [el.buffered.start(i), el.buffered.end(i)]) } : null;
+    });
     await page.waitForFunction(() => {
       const v = document.querySelector<HTMLVideoElement>('[data-testid=playback-video]');
       return !!v && !v.paused && v.readyState >= 3 && v.currentTime > 0.5;
-    }, undefined, { timeout: 30_000, polling: 100 });
+    }, undefined, { timeout: 30_000, polling: 100 }).catch(async (e: Error) => {
+      await screenshot(page, 'web-backfill-playback-failed');
+      throw new Error(`${e.message}: video ${JSON.stringify(await videoState())}; page problems ${JSON.stringify(problems)}`);
+    });
     const samples: number[] = [];
     await waitFor('playback to pass the recovered stretch', async () => {
       samples.push(await playingAt(page));
       return samples[samples.length - 1]! >= recoveredEndMs + 3_000;
     }, { timeoutMs: (recoveredEndMs - fromMs) + 40_000, intervalMs: 250 }).catch(async (e: Error) => {
       await screenshot(page, 'web-backfill-playback-failed');
-      const v = await page.evaluate(() => {
-        const el = document.querySelector<HTMLVideoElement>('[data-testid=playback-video]');
-        return el ? { t: el.currentTime, paused: el.paused, rs: el.readyState, err: el.error?.message, buffered: Array.from({ length: el.buffered.length }, (_, i) => [el.buffered.start(i), el.buffered.end(i)]) } : null;
-      });
-      throw new Error(`${e.message}: last shown ${samples.slice(-5).map((s) => s - recoveredStartMs).join(', ')} ms after the stretch's start; video ${JSON.stringify(v)}`);
+      throw new Error(`${e.message}: last shown ${samples.slice(-5).map((s) => s - recoveredStartMs).join(', ')} ms after the stretch's start; video ${JSON.stringify(await videoState())}; page problems ${JSON.stringify(problems)}`);
     });
     await screenshot(page, 'web-backfill-playback');
     const steps = samples.slice(1).map((s, i) => s - samples[i]!);
