@@ -1,4 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import type { AuditSink } from '../../src/audit/audit-types.ts';
+import type { Clock } from '../../src/clock.ts';
+import type { Logger } from '../../src/logger.ts';
+import type { ApiLiveMetrics } from './live-metrics.ts';
 
 /**
  * What the API's live handlers need from wherever live comes from: the recorder's LiveHub in
@@ -56,6 +60,20 @@ export type Authenticate<P> = (req: IncomingMessage) => Promise<P | null> | P | 
 export type MayWatch<P> = (principal: P, cameraId: string) => Promise<boolean> | boolean;
 /** The audit actor of a principal. */
 export type ActorOf<P> = (principal: P) => { userId: string; username: string };
+
+/** What both live entry points (WebSocket view, snapshot) are given to serve and audit a viewer. */
+export interface LiveAccessOptions<P> {
+  source: LiveSource;
+  authenticate: Authenticate<P>;
+  mayWatch: MayWatch<P>;
+  actorOf: ActorOf<P>;
+  audit: AuditSink;
+  clock: Clock;
+  log: Logger;
+  metrics?: ApiLiveMetrics;
+  /** The client's address for the audit (default: the TCP peer; pass the trusted-proxy rule). */
+  clientIp?: (req: IncomingMessage) => string;
+}
 
 /** Parses a browser text message; null for anything that is not a well-formed ack. */
 export function parseAck(text: string): number | null {

@@ -2,13 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AuditSink } from '../../src/audit/audit-types.ts';
-import type { Clock } from '../../src/clock.ts';
-import type { Logger } from '../../src/logger.ts';
 import { isVigilError } from '../../src/errors.ts';
 import { httpProblem } from '../problem.ts';
-import type { ApiLiveMetrics } from './live-metrics.ts';
-import { LIVE_CLOSE_CODES, parseAck, type ActorOf, type Authenticate, type LiveSink, type LiveSource, type LiveWatch, type MayWatch } from './live-source.ts';
+import { LIVE_CLOSE_CODES, parseAck, type LiveAccessOptions, type LiveSink, type LiveWatch } from './live-source.ts';
 
 /**
  * Live view for browsers: `GET /api/v1/cameras/<id>/live` upgraded to a WebSocket (ws package,
@@ -21,17 +17,7 @@ import { LIVE_CLOSE_CODES, parseAck, type ActorOf, type Authenticate, type LiveS
  * answer as for a camera that does not exist. Each viewer is one 'live.view' audit entry
  * with its start and end, written when the viewer ends (or at close()).
  */
-export interface LiveWsHandlerOptions<P> {
-  source: LiveSource;
-  authenticate: Authenticate<P>;
-  mayWatch: MayWatch<P>;
-  actorOf: ActorOf<P>;
-  audit: AuditSink;
-  clock: Clock;
-  log: Logger;
-  metrics?: ApiLiveMetrics;
-  /** The client's address for the audit (default: the TCP peer; pass the trusted-proxy rule). */
-  clientIp?: (req: IncomingMessage) => string;
+export interface LiveWsHandlerOptions<P> extends LiveAccessOptions<P> {
   /** Default: no Origin header (not a browser), or one whose host is the request's Host. */
   originAllowed?: (req: IncomingMessage) => boolean;
   /** WebSocket pings find dead connections (default every 15 s; two missed: ended). */

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuditSink } from '../../src/audit/audit-types.ts';
-import type { Clock } from '../../src/clock.ts';
-import type { Logger } from '../../src/logger.ts';
 import { isVigilError, VigilError } from '../../src/errors.ts';
 import { toIsoUtc } from '../../src/time.ts';
 import { httpProblem, internalProblem, problemFromVigilError, type Problem } from '../problem.ts';
-import type { ApiLiveMetrics } from './live-metrics.ts';
-import type { ActorOf, Authenticate, LiveSource, MayWatch } from './live-source.ts';
+import type { LiveAccessOptions } from './live-source.ts';
 import { SnapshotAudit } from './snapshot-audit.ts';
 
 /**
@@ -18,16 +14,7 @@ import { SnapshotAudit } from './snapshot-audit.ts';
  * `Cache-Control: no-store` (footage is personal data) and says when the picture was taken
  * (`X-Vigil-Captured-At`, ISO 8601 UTC).
  */
-export interface SnapshotHandlerOptions<P> {
-  source: LiveSource;
-  authenticate: Authenticate<P>;
-  mayWatch: MayWatch<P>;
-  actorOf: ActorOf<P>;
-  audit: AuditSink;
-  clock: Clock;
-  log: Logger;
-  metrics?: ApiLiveMetrics;
-  clientIp?: (req: IncomingMessage) => string;
+export interface SnapshotHandlerOptions<P> extends LiveAccessOptions<P> {
   /** A viewing ends after this long without an ask (default 60 s). */
   auditIdleMs?: number;
 }
