@@ -45,6 +45,8 @@ export interface BackfillTarget {
   access: EdgeCameraAccess | null;
   /** The camera records now (watchdog state recording). */
   recording: boolean;
+  /** The camera's audio setting (backfilled segments carry audio as its live ones do); default 'auto'. */
+  audio?: 'auto' | 'off';
 }
 
 export interface BackfillRunnerOptions {
@@ -57,6 +59,8 @@ export interface BackfillRunnerOptions {
   metrics: BackfillMetrics;
   spoolRoot: string;
   segmentTargetMs: number;
+  /** ffmpeg for G.711 audio → AAC (default 'ffmpeg'). */
+  ffmpegPath?: string;
   /** The cameras this node records now. */
   targets: () => BackfillTarget[];
   /** Leases on: the fences are checked before each job (null = leases off). */
@@ -261,6 +265,7 @@ export class BackfillRunner {
             cameraId, onvif: target.access!, clockOffsetMs, range, segmentTargetMs: this.o.segmentTargetMs,
             outDir: (await prepareBackfillDir(this.o.spoolRoot, cameraId)), maxBytesPerSec: this.o.config.maxBytesPerSec,
             requestTimeoutMs: this.o.config.requestTimeout, signal, log,
+            audio: target.audio ?? 'auto', ...(this.o.ffmpegPath ? { ffmpegPath: this.o.ffmpegPath } : {}),
           });
           this.o.metrics.fetchedBytes.inc({ camera: cameraId }, res.segments.reduce((s, x) => s + x.sizeBytes, 0));
           edgeHas.push(...res.edgeHas);

@@ -43,13 +43,14 @@ export function createRecorderBackfill(d: {
         fence: leases && c.epoch !== null ? { nodeId: d.nodeId!, epoch: c.epoch } : null,
         access: cam?.onvif ? { host: cam.onvif.host, port: cam.onvif.port, username: cam.onvif.username, password: cam.onvif.password } : null,
         recording: c.state === 'recording',
+        audio: cam?.audio ?? 'auto',
       };
     });
   return new BackfillRunner({
     db: d.db, clock: d.clock, log, config: d.config.backfill, fetcher: d.fetcher,
     uploader: new BackfillUploader({ spool: d.spool, store: d.store, db: d.db, clock: d.clock, log, leases }),
     metrics: createBackfillMetrics(d.registry),
-    spoolRoot: d.spool.root, segmentTargetMs: d.config.recorder.segmentMs, targets, leases,
+    spoolRoot: d.spool.root, segmentTargetMs: d.config.recorder.segmentMs, ffmpegPath: d.config.recorder.ffmpegPath, targets, leases,
     ...(d.freshClockOffset ? { freshClockOffset: d.freshClockOffset } : {}),
     ...(d.holdBack ? { holdBack: d.holdBack } : {}),
   });

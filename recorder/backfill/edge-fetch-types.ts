@@ -32,6 +32,10 @@ export interface EdgeFetchRequest {
   requestTimeoutMs: number;
   signal: AbortSignal;
   log: Logger;
+  /** The camera's audio setting (as live recording uses it); default 'auto': audio as live segments carry it. */
+  audio?: 'auto' | 'off';
+  /** ffmpeg for G.711 → AAC (default 'ffmpeg'). */
+  ffmpegPath?: string;
 }
 
 export interface FetchedSegment {

@@ -8,6 +8,8 @@ import { writeFmp4Segment } from './fmp4-writer.ts';
 import { H264Depacketizer, parseSpropParameterSets, type AccessUnit } from './h264-depacketizer.ts';
 import { OnvifEdgeClient } from './onvif-edge-client.ts';
 import { parseOnvifReplayExtension, parseRtpHeader } from './onvif-replay-extension.ts';
+import type { AudioTrackSamples } from './fmp4-audio.ts';
+import { chooseReplayAudio, ReplayAudio } from './replay-audio.ts';
 import { ReplaySegmenter, type CutSegment, type SegmenterFrame } from './replay-segmenter.ts';
 import { RtspClient } from './rtsp-client.ts';
 
@@ -16,13 +18,17 @@ import { RtspClient } from './rtsp-client.ts';
  * GetReplayUri, RTSP replay of exactly that interval (Require: onvif-replay, Range: clock=…,
  * Rate-Control: no, bounded in bytes per second), frames placed by their absolute times
  * (ONVIF RTP header extension, camera clock − clockOffsetMs), cut by the segmenter and written
- * as fMP4 segment files shaped like live ones (temp name, then rename). Video only for now.
+ * as fMP4 segment files shaped like live ones (temp name, then rename). Audio as live segments
+ * carry it (replay-audio.ts): AAC copied, G.711 encoded to AAC; a segment waits until the
+ * audio has reached its end (or the audio is 5 s behind, or the replay ended).
  *
  * Outcomes: the camera holds nothing of the range → empty result with the reason; the replay
  * breaks off → what was complete is kept and said; abort → files of this call removed, error.
  */
 
 const TICKS_PER_MS = 90;
+/** A segment waits no longer for audio than until the video is this far ahead of it. */
+const AUDIO_WAIT_MS = 5_000;
 
 interface Frame extends SegmenterFrame {
   au: AccessUnit;
@@ -68,7 +74,7 @@ async function fetchWith(clock: Clock, req: EdgeFetchRequest): Promise<EdgeFetch
   const held = edgeHas.map((r) => `${new Date(r.startMs).toISOString()}–${new Date(r.endMs).toISOString()}`).join(', ');
   const detail =
     `Fetched ${replay.segments.length} segment(s) from camera at ${where}; it holds ${held || 'nothing'} of the interval. ` +
-    `Replay ${replay.endReason}; ${replay.bytesRead} bytes read, ${replay.lostPackets} RTP packets lost, ${replay.skippedFrames} frames not usable.`;
+    `Replay ${replay.endReason}; ${replay.bytesRead} bytes read, ${replay.lostPackets} RTP packets lost, ${replay.skippedFrames} frames not usable. ${replay.audioNote}`;
   log.info({ segments: replay.segments.length, bytesRead: replay.bytesRead, lostPackets: replay.lostPackets }, 'edge footage fetched');
   return { segments: replay.segments, recovered, edgeHas, detail };
 }
@@ -79,9 +85,12 @@ interface ReplayOutcome {
   lostPackets: number;
   skippedFrames: number;
   endReason: string;
+  /** Plain words on the audio of the segments. */
+  audioNote: string;
 }
 
 async function replayRange(clock: Clock, req: EdgeFetchRequest, uri: string, range: TimeRange): Promise<ReplayOutcome> {
+  const log = req.log.child({ cameraId: req.cameraId });
   const rtsp = new RtspClient({ url: uri, username: req.onvif.username, password: req.onvif.password, requestTimeoutMs: req.requestTimeoutMs, clock, maxBytesPerSec: req.maxBytesPerSec, signal: req.signal });
   const replayHeaders = { Require: 'onvif-replay' };
   const written: FetchedSegment[] = [];
@@ -97,21 +106,42 @@ async function replayRange(clock: Clock, req: EdgeFetchRequest, uri: string, ran
     const frameIntervalMs = video.frameRate ? 1000 / video.frameRate : 40;
     const depack = new H264Depacketizer(parseSpropParameterSets(video.fmtp.get('sprop-parameter-sets') ?? ''));
     const segmenter = new ReplaySegmenter<Frame>({ range: req.range, segmentTargetMs: req.segmentTargetMs, clockOffsetMs: req.clockOffsetMs, frameIntervalMs });
+    const audioChoice = chooseReplayAudio(sdp.media.find((m) => m.kind === 'audio'), req.audio ?? 'auto');
+    let audio = 'plan' in audioChoice ? new ReplayAudio(audioChoice.plan, { clockOffsetMs: req.clockOffsetMs, ffmpegPath: req.ffmpegPath ?? 'ffmpeg', log, signal: req.signal }) : null;
+    let audioLeftOut = 'leftOut' in audioChoice ? audioChoice.leftOut : null;
     let lastNtp: { ms: number; ticks: number } | null = null;
     let unwrapped: { raw: number; ticks: number } | null = null;
-    const emit = (segs: CutSegment<Frame>[]) => {
-      for (const seg of segs) {
+    let latestVideoMs = -Infinity;
+    const waiting: CutSegment<Frame>[] = [];
+    const flush = (all: boolean) => {
+      for (;;) {
+        const seg = waiting[0];
+        if (!seg) return;
+        const endMs = seg.startMs + seg.durationMs;
+        if (!all && audio && audio.latestMs < endMs && latestVideoMs - audio.latestMs < AUDIO_WAIT_MS) return;
+        waiting.shift();
+        const makeAudio = audio ? audio.prepare(seg) : null;
         writing = writing.then(async () => {
           if (writeError) return;
           try {
-            written.push(await writeSegment(req.outDir, seg, depack, frameIntervalMs));
+            written.push(await writeSegment(req.outDir, seg, depack, frameIntervalMs, makeAudio ? await makeAudio() : null));
           } catch (e) {
             writeError = e;
           }
         });
       }
     };
+    const emit = (segs: CutSegment<Frame>[]) => {
+      waiting.push(...segs);
+      flush(false);
+    };
     rtsp.onPacket = (channel, pkt) => {
+      if (channel === 2 && audio && !segmenter.done) {
+        const h = parseRtpHeader(pkt);
+        if (h) audio.push(h);
+        flush(false);
+        return;
+      }
       if (channel !== 0 || segmenter.done) return;
       const h = parseRtpHeader(pkt);
       if (!h) return;
@@ -128,19 +158,30 @@ async function replayRange(clock: Clock, req: EdgeFetchRequest, uri: string, ran
         } else {
           continue; // no absolute time yet: cannot be placed
         }
+        latestVideoMs = Math.max(latestVideoMs, cameraMs - req.clockOffsetMs);
         emit(segmenter.push({ cameraMs, keyframe: au.keyframe, discontinuity: au.discontinuity, au, ticks }));
       }
       if (segmenter.done) void rtsp.close(sdp.controlUrl);
     };
     await rtsp.setup(video.controlUrl, 0, replayHeaders);
+    if (audio) {
+      const track = audio.plan.media.controlUrl;
+      await rtsp.setup(track, 2, replayHeaders).catch((e: Error) => {
+        audioLeftOut = `the camera refused to replay its audio track (${e.message})`;
+        audio = null;
+      });
+    }
     await rtsp.play(sdp.controlUrl, { ...replayHeaders, Range: clockRangeValue(range.startMs + req.clockOffsetMs, range.endMs + req.clockOffsetMs), 'Rate-Control': 'no' });
     const end = await rtsp.ended;
     if (end.reason === 'aborted') throw new VigilError('camera_replay_failed', `The replay from ${rtsp.address} was stopped (aborted).`);
-    emit(segmenter.end());
+    waiting.push(...segmenter.end());
+    flush(true);
     await writing;
     if (writeError) throw writeError;
     const endReason = segmenter.done && end.reason !== 'error' ? (end.reason === 'bye' ? 'ended by the camera (BYE)' : 'complete') : end.reason === 'error' ? `broke off (${end.error.message})` : 'ended when the camera closed the connection';
-    return { segments: written, bytesRead: rtsp.bytesRead, lostPackets: depack.lostPackets, skippedFrames: segmenter.skippedFrames + depack.droppedAccessUnits, endReason };
+    const audioNote = describeAudio(audio, audioLeftOut, written.length);
+    if (audioLeftOut) log.warn({ reason: audioLeftOut }, 'edge footage fetched without audio');
+    return { segments: written, bytesRead: rtsp.bytesRead, lostPackets: depack.lostPackets + (audio?.lostPackets ?? 0), skippedFrames: segmenter.skippedFrames + depack.droppedAccessUnits, endReason, audioNote };
   } catch (e) {
     await writing;
     if (req.signal.aborted) await Promise.all(written.map((s) => rm(s.path, { force: true })));
@@ -150,7 +191,15 @@ async function replayRange(clock: Clock, req: EdgeFetchRequest, uri: string, ran
   }
 }
 
-async function writeSegment(outDir: string, seg: CutSegment<Frame>, depack: H264Depacketizer, frameIntervalMs: number): Promise<FetchedSegment> {
+function describeAudio(audio: ReplayAudio | null, leftOut: string | null, segments: number): string {
+  if (leftOut) return `Video only: ${leftOut}.`;
+  if (!audio) return 'The camera replays no audio (or audio is off): video only, as live.';
+  const what = audio.plan.codec === 'aac' ? 'AAC audio copied' : `${audio.plan.encoding} audio encoded to AAC`;
+  if (audio.segmentsWithoutAudio === 0) return `${what} in every segment.`;
+  return `${what}, but ${audio.segmentsWithoutAudio} of ${segments} segment(s) are video only: ${audio.firstFailure}.`;
+}
+
+async function writeSegment(outDir: string, seg: CutSegment<Frame>, depack: H264Depacketizer, frameIntervalMs: number, audio: AudioTrackSamples | null): Promise<FetchedSegment> {
   // The parameter sets in force at the segment's first keyframe: its own in-band ones, else the latest known.
   const first = seg.frames[0]!.frame.au.nalUnits;
   const sps = first.find((n) => (n[0]! & 0x1f) === 7) ?? depack.sps;
@@ -160,7 +209,7 @@ async function writeSegment(outDir: string, seg: CutSegment<Frame>, depack: H264
   const bytes = writeFmp4Segment(
     { sps, pps },
     seg.frames.map(({ frame }) => ({ data: { nalUnits: frame.au.nalUnits }, keyframe: frame.keyframe, ptsTicks: frame.ticks - base })),
-    { frameIntervalTicks: Math.round(frameIntervalMs * TICKS_PER_MS) },
+    { frameIntervalTicks: Math.round(frameIntervalMs * TICKS_PER_MS), ...(audio ? { audio } : {}) },
   );
   const name = `${seg.startMs}-${seg.durationMs}.mp4`;
   const path = join(outDir, name);

@@ -1,4 +1,6 @@
+import { audioTrak, audioTraf, splitAudioRuns, type AacTrackConfig, type AudioRun, type AudioTrackSamples } from './fmp4-audio.ts';
 import { parseH264Sps } from './h264-sps.ts';
+import { box, dinf, emptyStbl, fullBox, MATRIX, u32s } from './mp4-box.ts';
 
 /**
  * Builds one fragmented MP4 segment from H.264 access units, shaped like the live segments
@@ -14,10 +16,14 @@ import { parseH264Sps } from './h264-sps.ts';
  * wall-clock time of a frame = segment startMs + its media time, as for live segments
  * (src/fmp4/fragment-times.ts). Sample durations are the exact differences of frame times; the
  * last one lasts one frame interval.
+ *
+ * Audio (optional, fmp4-audio.ts): a second track (mp4a/esds, timescale = sample rate) whose
+ * samples go into the moof of the video fragment they fall in (video mdat bytes first).
  */
 
 export const VIDEO_TIMESCALE = 90_000;
 const TRACK_ID = 1;
+const AUDIO_TRACK_ID = 2;
 const FRAGMENT_MAX_TICKS = VIDEO_TIMESCALE; // 1 s, as live segments
 
 export type SampleData = { nalUnits: Buffer[] } | { annexB: Buffer } | { lengthPrefixed: Buffer };
@@ -37,6 +43,8 @@ export interface H264Config {
 export interface WriteSegmentOptions {
   /** Duration of the last sample; default: the most common interval between frames. */
   frameIntervalTicks?: number;
+  /** An AAC track beside the video (same time origin: the first video frame). */
+  audio?: AudioTrackSamples;
 }
 
 /** Splits an Annex-B byte stream (00 00 01 / 00 00 00 01 start codes) into NAL units. */
@@ -71,28 +79,6 @@ function lengthPrefixed(data: SampleData): Buffer {
   return Buffer.concat(parts);
 }
 
-function box(type: string, ...parts: Buffer[]): Buffer {
-  const size = 8 + parts.reduce((n, p) => n + p.length, 0);
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(size, 0);
-  head.write(type, 4, 'latin1');
-  return Buffer.concat([head, ...parts]);
-}
-
-function fullBox(type: string, version: number, flags: number, ...parts: Buffer[]): Buffer {
-  const vf = Buffer.alloc(4);
-  vf.writeUInt32BE(((version & 0xff) << 24) | (flags & 0xffffff), 0);
-  return box(type, vf, ...parts);
-}
-
-function u32s(...values: number[]): Buffer {
-  const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
-  return b;
-}
-
-const MATRIX = u32s(0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000);
-
 function avcC(c: H264Config): Buffer {
   const info = parseH264Sps(c.sps);
   const head = Buffer.from([1, info.profileIdc, info.constraintFlags, info.levelIdc, 0xfc | 3, 0xe0 | 1]);
@@ -107,16 +93,15 @@ function avcC(c: H264Config): Buffer {
   return box('avcC', ...parts);
 }
 
-/** ftyp + moov for one H.264 track at 90 kHz. */
-export function buildInit(c: H264Config): Buffer {
+/** ftyp + moov for one H.264 track at 90 kHz (and an AAC track when `audio` is given). */
+export function buildInit(c: H264Config, audio?: AacTrackConfig): Buffer {
   const { width, height } = parseH264Sps(c.sps);
   const ftyp = box('ftyp', Buffer.from('iso5', 'latin1'), u32s(512), Buffer.from('iso5iso6mp41', 'latin1'));
-  const mvhd = fullBox('mvhd', 0, 0, u32s(0, 0, 1000, 0, 0x00010000), Buffer.from([1, 0]), Buffer.alloc(10), MATRIX, Buffer.alloc(24), u32s(TRACK_ID + 1));
+  const mvhd = fullBox('mvhd', 0, 0, u32s(0, 0, 1000, 0, 0x00010000), Buffer.from([1, 0]), Buffer.alloc(10), MATRIX, Buffer.alloc(24), u32s((audio ? AUDIO_TRACK_ID : TRACK_ID) + 1));
   const tkhd = fullBox('tkhd', 0, 3, u32s(0, 0, TRACK_ID, 0, 0), Buffer.alloc(8), Buffer.alloc(8), MATRIX, u32s(width * 65536, height * 65536));
   const mdhd = fullBox('mdhd', 0, 0, u32s(0, 0, VIDEO_TIMESCALE, 0), Buffer.from([0x55, 0xc4, 0, 0]));
   const hdlr = fullBox('hdlr', 0, 0, u32s(0), Buffer.from('vide', 'latin1'), Buffer.alloc(12), Buffer.from('VideoHandler\0', 'latin1'));
   const vmhd = fullBox('vmhd', 0, 1, Buffer.alloc(8));
-  const dinf = box('dinf', fullBox('dref', 0, 0, u32s(1), fullBox('url ', 0, 1)));
   const visual = Buffer.alloc(78);
   visual.writeUInt16BE(1, 6); // data_reference_index
   visual.writeUInt16BE(width, 24);
@@ -126,11 +111,11 @@ export function buildInit(c: H264Config): Buffer {
   visual.writeUInt16BE(1, 40); // frame_count
   visual.writeUInt16BE(0x0018, 74); // depth
   visual.writeInt16BE(-1, 76);
-  const stsd = fullBox('stsd', 0, 0, u32s(1), box('avc1', visual, avcC(c)));
-  const stbl = box('stbl', stsd, fullBox('stts', 0, 0, u32s(0)), fullBox('stsc', 0, 0, u32s(0)), fullBox('stsz', 0, 0, u32s(0, 0)), fullBox('stco', 0, 0, u32s(0)));
-  const trak = box('trak', tkhd, box('mdia', mdhd, hdlr, box('minf', vmhd, dinf, stbl)));
-  const mvex = box('mvex', fullBox('trex', 0, 0, u32s(TRACK_ID, 1, 0, 0, 0)));
-  return Buffer.concat([ftyp, box('moov', mvhd, trak, mvex)]);
+  const stbl = emptyStbl(box('avc1', visual, avcC(c)));
+  const trak = box('trak', tkhd, box('mdia', mdhd, hdlr, box('minf', vmhd, dinf(), stbl)));
+  const trex = (id: number) => fullBox('trex', 0, 0, u32s(id, 1, 0, 0, 0));
+  if (!audio) return Buffer.concat([ftyp, box('moov', mvhd, trak, box('mvex', trex(TRACK_ID)))]);
+  return Buffer.concat([ftyp, box('moov', mvhd, trak, audioTrak(AUDIO_TRACK_ID, audio), box('mvex', trex(TRACK_ID), trex(AUDIO_TRACK_ID)))]);
 }
 
 interface Timed {
@@ -144,7 +129,7 @@ interface Timed {
 const KEY_FLAGS = 0x02000000; // depends on no other sample
 const NON_KEY_FLAGS = 0x01010000; // depends on others, not a sync sample
 
-function fragment(seq: number, samples: Timed[]): Buffer {
+function fragment(seq: number, samples: Timed[], audio?: AudioRun): Buffer {
   const hasCts = samples.some((s) => s.cts !== 0);
   const negative = samples.some((s) => s.cts < 0);
   const trunFlags = 0x1 | 0x100 | 0x200 | 0x400 | (hasCts ? 0x800 : 0);
@@ -159,6 +144,8 @@ function fragment(seq: number, samples: Timed[]): Buffer {
   });
   const tfdtValue = Buffer.alloc(8);
   tfdtValue.writeBigUInt64BE(BigInt(samples[0]!.dts), 0);
+  const videoBytes = samples.reduce((n, s) => n + s.bytes.length, 0);
+  const withAudio = audio && audio.samples.length > 0 ? audio : null;
   const build = (dataOffset: number) =>
     box(
       'moof',
@@ -169,13 +156,15 @@ function fragment(seq: number, samples: Timed[]): Buffer {
         fullBox('tfdt', 1, 0, tfdtValue),
         fullBox('trun', negative ? 1 : 0, trunFlags, u32s(samples.length, dataOffset), table),
       ),
+      ...(withAudio ? [audioTraf(AUDIO_TRACK_ID, withAudio, dataOffset + videoBytes)] : []),
     );
   const moofSize = build(0).length;
-  const mdatSize = 8 + samples.reduce((n, s) => n + s.bytes.length, 0);
+  const audioData = withAudio ? withAudio.samples.map((s) => s.data) : [];
+  const mdatSize = 8 + videoBytes + audioData.reduce((n, b) => n + b.length, 0);
   const mdatHead = Buffer.alloc(8);
   mdatHead.writeUInt32BE(mdatSize, 0);
   mdatHead.write('mdat', 4, 'latin1');
-  return Buffer.concat([build(moofSize + 8), mdatHead, ...samples.map((s) => s.bytes)]);
+  return Buffer.concat([build(moofSize + 8), mdatHead, ...samples.map((s) => s.bytes), ...audioData]);
 }
 
 function mostCommonDelta(sortedPts: number[]): number | null {
@@ -205,17 +194,17 @@ export function writeFmp4Segment(config: H264Config, samples: readonly WriterSam
     const next = i + 1 < sortedPts.length ? sortedPts[i + 1]! - origin : dts + interval;
     return { bytes: lengthPrefixed(s.data), keyframe: s.keyframe, dts, cts: s.ptsTicks - origin - dts, duration: next - dts };
   });
-  const parts: Buffer[] = [buildInit(config)];
+  const groups: Timed[][] = [];
   let current: Timed[] = [];
-  let seq = 1;
   for (const t of timed) {
     const first = current[0];
     if (first && (t.keyframe || t.dts - first.dts >= FRAGMENT_MAX_TICKS)) {
-      parts.push(fragment(seq++, current));
+      groups.push(current);
       current = [];
     }
     current.push(t);
   }
-  if (current.length > 0) parts.push(fragment(seq, current));
-  return Buffer.concat(parts);
+  if (current.length > 0) groups.push(current);
+  const audioRuns = opts.audio ? splitAudioRuns(opts.audio, groups.map((g) => g[0]!.dts), VIDEO_TIMESCALE) : [];
+  return Buffer.concat([buildInit(config, opts.audio?.config), ...groups.map((g, i) => fragment(i + 1, g, audioRuns[i]))]);
 }

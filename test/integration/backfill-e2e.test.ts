@@ -110,6 +110,7 @@ describe('edge backfill against the simulator', () => {
         throw new Error(`${e.message}\njobs: ${seen}\ngaps: ${JSON.stringify(g)}\nlog:\n${logLines.filter((l) => /backfill|cam-1/.test(l)).slice(-40).join('\n')}`);
       });
     });
+    const closedAfterMs = Date.now() - backAt;
     const { segs, gaps, problems } = await lookAt('cam-1', window);
     const pieces = [...segs.map((x) => `seg ${x.source ?? 'live'} ${x.startMs}+${x.durationMs}=${x.startMs + x.durationMs}`), ...gaps.map((g) => `gap ${g.reason} ${g.startMs}-${g.endMs}`)].sort((x, y) => Number(x.split(' ')[2]!.split(/[+-]/)[0]) - Number(y.split(' ')[2]!.split(/[+-]/)[0]));
     expect(problems, pieces.join('\n')).toEqual([]);
@@ -130,6 +131,7 @@ describe('edge backfill against the simulator', () => {
       expect(Math.min(phaseMs, GOP_MS - phaseMs), `${b.startMs} is ${phaseMs} ms past a keyframe of the camera`).toBeLessThanOrEqual(FRAME_MS);
     }
     expect(jobs.reduce((s, j) => s + j.recoveredMs, 0)).toBe(recoveredMs);
+    console.log(`[figures] backfill of a ${CUT_MS / 1000} s network cut: ${(recoveredMs / 1000).toFixed(1)} s recovered in ${backfilled.length} segments, ${gapMs} ms left as gap, job ended ≤ ${(closedAfterMs / 1000).toFixed(1)} s after recording resumed`);
     const probe = await ffprobe(path.join(dataDir, 'objects', backfilled[Math.floor(backfilled.length / 2)]!.objectKey));
     expect(probe.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
 

@@ -222,3 +222,70 @@ describe('fetchEdgeFootage end to end against a simulated camera with an SD card
     expect(r.detail).toMatch(/no Profile G/);
   });
 });
+
+describe('fetchEdgeFootage: backfilled segments carry the camera audio as live segments do (AAC)', () => {
+  let sim: CameraSimulator;
+  let dir: string;
+  beforeAll(async () => {
+    const edge = { retentionMs: 3_600_000 };
+    sim = await CameraSimulator.start({ cameras: [defaultSpec(0, { video: 'h264', audio: 'pcma', edge }), defaultSpec(1, { video: 'h264', audio: 'aac', edge })], discoveryPort: null, media: { loopSeconds: 4 } });
+    dir = await mkdtemp(join(tmpdir(), 'vigil-edgeaudio-'));
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Start and length (s) per stream, as ffprobe reads them. */
+  async function spans(file: string): Promise<Record<string, { start: number; length: number; rate: number; channels: number }>> {
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,sample_rate,channels,start_time,duration', '-of', 'json', file]);
+    const j = JSON.parse(stdout) as { streams: Array<{ codec_name: string; sample_rate?: string; channels?: number; start_time: string; duration: string }> };
+    return Object.fromEntries(j.streams.map((s) => [s.codec_name, { start: Number(s.start_time), length: Number(s.duration), rate: Number(s.sample_rate ?? 0), channels: s.channels ?? 0 }]));
+  }
+
+  /** 6 s from the card (GOP 2 s: segments of 2, 2 and 1 s), once the card holds them. */
+  async function fetchFrom(id: string, over: { ffmpegPath?: string } = {}) {
+    const cam = sim.camera(id);
+    const originMs = cam.edge!.startMs;
+    const range = { startMs: originMs + 1_000, endMs: originMs + 7_000 };
+    const onvif = { host: '127.0.0.1', port: cam.onvif.port, username: cam.spec.username, password: cam.spec.password };
+    const search = new OnvifEdgeClient(onvif, systemClock, { timeoutMs: 4_000, clockOffsetMs: 0 });
+    const { searchXaddr } = await search.getServices();
+    await waitFor('the card to hold the range', async () => ((await search.findRecordings(searchXaddr!))[0]?.latestMs ?? 0) >= range.endMs, { timeoutMs: 15_000, intervalMs: 250 });
+    const out = await mkdtemp(join(dir, `${id}-`));
+    return fetchEdgeFootage({ cameraId: id, onvif, clockOffsetMs: 0, range, segmentTargetMs: 2_000, outDir: out, maxBytesPerSec: null, requestTimeoutMs: 4_000, signal: new AbortController().signal, log: createLogger({ level: 'silent' }), ...over });
+  }
+
+  it('G.711 that ffmpeg cannot encode: the video is kept, video-only segments, and the detail says why', async () => {
+    const r = await fetchFrom('cam-1', { ffmpegPath: join(dir, 'no-such-ffmpeg') });
+    expect(r.segments.length).toBe(3);
+    expect(r.detail).toMatch(/3 of 3 segment\(s\) are video only: ffmpeg could not turn the camera's G.711 audio into AAC/);
+    for (const s of r.segments) {
+      expect((await ffprobe(s.path)).streams.map((x) => x.codec_name)).toEqual(['h264']);
+      expect((await run('ffmpeg', ['-v', 'error', '-i', s.path, '-f', 'null', '-'])).stderr).toBe('');
+    }
+  });
+
+  it.each([
+    ['cam-1', 'PCMA audio encoded to AAC', 8_000],
+    ['cam-2', 'AAC audio copied', 16_000],
+  ])('%s (%s): h264 + aac at %i Hz mono, audio from within one AAC frame of the video start to its end, real sound', async (id, what, rate) => {
+    const r = await fetchFrom(id);
+    expect(r.detail).toContain(`${what} in every segment`);
+    expect(r.segments.length).toBe(3);
+    const frameS = 1024 / rate;
+    for (const s of r.segments) {
+      const st = await spans(s.path);
+      expect(Object.keys(st).sort()).toEqual(['aac', 'h264']);
+      expect(st['aac']).toMatchObject({ rate, channels: 1 });
+      console.log(`${id} ${what}: segment ${s.durationMs} ms: video starts ${st['h264']!.start.toFixed(3)} s, audio ${st['aac']!.start.toFixed(3)} s; video ${st['h264']!.length.toFixed(3)} s, audio ${st['aac']!.length.toFixed(3)} s`);
+      expect(Math.abs(st['aac']!.start - st['h264']!.start)).toBeLessThanOrEqual(frameS);
+      expect(Math.abs(st['aac']!.length - s.durationMs / 1000)).toBeLessThanOrEqual(frameS);
+      const decode = await run('ffmpeg', ['-v', 'error', '-i', s.path, '-f', 'null', '-']);
+      expect(decode.stderr).toBe('');
+      // The simulator's tone beeps once a second: the segment's audio is not silence.
+      const vol = await run('ffmpeg', ['-v', 'info', '-nostats', '-i', s.path, '-map', '0:a', '-af', 'volumedetect', '-f', 'null', '-']);
+      expect(Number(/max_volume: (-?[\d.]+) dB/.exec(vol.stderr)?.[1] ?? -99)).toBeGreaterThan(-30);
+    }
+  });
+});
