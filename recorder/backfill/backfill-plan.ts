@@ -71,7 +71,9 @@ export type AttemptOutcome =
   /** The fetcher answered: what the camera said it holds in the asked ranges. */
   | { kind: 'fetched'; edgeHas: readonly TimeRange[]; detail: string }
   /** The fetcher failed (camera unreachable again, replay refused, timeout …). */
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; error: string }
+  /** The camera answered with something Vigil cannot fetch (e.g. H.265 replay): asking again gives the same. */
+  | { kind: 'unsupported'; error: string };
 
 export interface JobDecision {
   state: BackfillState;
@@ -132,6 +134,7 @@ export function decideAfterAttempt(
       remainingDetail: null,
     };
   }
+  if (outcome.kind === 'unsupported') return giveUp(attempts, nowMs, recoveredMs, recovered, `the camera's footage cannot be fetched by this Vigil: ${outcome.error}`);
   if (tooOld) return giveUp(attempts, nowMs, recoveredMs, recovered, `the last attempt failed (${outcome.error}) and the gap is past the give-up age`);
   return {
     state: 'pending', attempts, nextAttemptMs: nowMs + retryDelayMs(attempts, p), recoveredMs,

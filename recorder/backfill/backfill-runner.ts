@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { isVigilError } from '../../src/errors.ts';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../src/clock.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -272,7 +273,8 @@ export class BackfillRunner {
           if (res.detail) details.push(res.detail);
         } catch (e) {
           if (signal.aborted) throw e;
-          outcome = { kind: 'failed', error: redactText((e as Error).message ?? String(e)) };
+          const error = redactText((e as Error).message ?? String(e));
+          outcome = isVigilError(e) && e.details['unsupported'] === true ? { kind: 'unsupported', error } : { kind: 'failed', error };
         }
         await this.uploadWaiting(cameraId, fence, signal, log, false);
         if (outcome) break;

@@ -101,7 +101,8 @@ async function replayRange(clock: Clock, req: EdgeFetchRequest, uri: string, ran
     const { sdp } = await rtsp.describe(replayHeaders);
     const video = sdp.media.find((m) => m.kind === 'video');
     if (!video || video.encoding !== 'H264') {
-      throw new VigilError('camera_replay_failed', `Camera at ${rtsp.address} replays ${video ? video.encoding : 'no video'}; Vigil fetches H.264 edge footage only so far.`);
+      // Not a passing fault: asking again gives the same answer, so the job ends (unsupported).
+      throw new VigilError('camera_replay_failed', `Camera at ${rtsp.address} replays ${video ? video.encoding : 'no video'}; Vigil fetches H.264 edge footage only so far.`, { unsupported: true });
     }
     const frameIntervalMs = video.frameRate ? 1000 / video.frameRate : 40;
     const depack = new H264Depacketizer(parseSpropParameterSets(video.fmtp.get('sprop-parameter-sets') ?? ''));

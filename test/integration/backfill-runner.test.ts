@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetricsRegistry } from '../../src/metrics.ts';
 import type { Database } from '../../src/db/schema.ts';
+import { VigilError } from '../../src/errors.ts';
 import { backfillSchema, type BackfillConfig } from '../../src/config/backfill-schema.ts';
 import { BackfillRepo } from '../../src/db/backfill-repo.ts';
 import { CamerasRepo } from '../../src/db/cameras-repo.ts';
@@ -62,6 +63,8 @@ class TestEdge {
   inFlight = 0;
   maxInFlight = 0;
   failuresLeft = new Map<string, number>();
+  /** Cameras whose replay Vigil cannot read (as an H.265 camera answers today). */
+  unsupported = new Set<string>();
   constructor(private readonly cams: Map<string, Camera>) {}
   readonly fetch: EdgeFetcher = async (req) => {
     this.calls.push(req);
@@ -70,6 +73,9 @@ class TestEdge {
     try {
       const cam = this.cams.get(req.cameraId)!;
       if (cam.gate) await cam.gate;
+      if (this.unsupported.has(req.cameraId)) {
+        throw new VigilError('camera_replay_failed', 'Camera at 127.0.0.1:8554 replays H265; Vigil fetches H.264 edge footage only so far.', { unsupported: true });
+      }
       const left = this.failuresLeft.get(req.cameraId) ?? 0;
       if (left > 0) {
         this.failuresLeft.set(req.cameraId, left - 1);
@@ -204,6 +210,24 @@ describe('backfill runner (real SQLite, fs store, uploader, ffmpeg-made segments
     await s.runner.runDue();
     expect(s.edge.calls).toHaveLength(1);
     expect((await jobsOf(s.db, 'cam-a'))[0]).toMatchObject({ state: 'done', recoveredMs: 10_000 });
+  });
+
+  it('a camera whose replay Vigil cannot read ends its job at once (no retries until the give-up age)', async () => {
+    const s = await setup([{ id: 'cam-a', holds: [{ startMs: T, endMs: T + 10_000 }] }]);
+    s.edge.unsupported.add('cam-a');
+    await outage(s.db, 'cam-a', 10_000);
+    await s.runner.scanCamera('cam-a');
+    await s.runner.runDue();
+    const [job] = await jobsOf(s.db, 'cam-a');
+    expect(job).toMatchObject({ state: 'given_up', attempts: 1 });
+    expect(job!.detail).toContain('H.264 edge footage only');
+    s.clock.advance(3_600_000);
+    await s.runner.scanCamera('cam-a');
+    await s.runner.runDue();
+    expect(s.edge.calls).toHaveLength(1);
+    const [gap] = await gapsOf(s.db, 'cam-a', 10_000);
+    expect(gap).toMatchObject({ reason: 'camera_unreachable' });
+    expect(await accountingProblems(s.db, 'cam-a', 10_000)).toEqual([]);
   });
 
   it('a failed fetch is retried after the backoff, not before', async () => {
