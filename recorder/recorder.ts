@@ -16,7 +16,7 @@ import { Uploader } from './uploader.ts';
 import { createRecorderMetrics, type RecorderMetrics } from './recorder-metrics.ts';
 import { sourceFor } from './camera-source.ts';
 import type { RecorderEvent } from '../src/notify/notice.ts';
-import { LiveHub } from './live/live-hub.ts';
+import { liveHubFor, type LiveHub } from './live/live-hub-config.ts';
 import type { ExtraOutput } from './ffmpeg-args.ts';
 import type { CameraConfig } from '../src/config/schema.ts';
 import { FencedWrites, type Fence } from '../src/db/fenced-writes.ts';
@@ -135,15 +135,7 @@ export class Recorder {
       clock: d.clock, log: d.log, metrics: createClockMetrics(d.registry), intervalMs: d.config.recorder.clockCheckMs,
       store: storeReadingIn(new CamerasRepo(d.db, now)), liveUrlOf: liveUrlIn(new CamerasRepo(d.db, now)),
     });
-    const live = d.config.live;
-    this.live = live.enabled
-      ? new LiveHub({
-        clock: d.clock, log: d.log, registry: d.registry, ffmpegPath: d.config.recorder.ffmpegPath, fragmentMs: live.fragmentMs,
-        policy: { maxLagMs: live.maxViewerLagMs, dropAfterMs: live.dropViewerAfterMs },
-        maxViewersPerCamera: live.maxViewersPerCamera, snapshotIntervalMs: live.snapshotIntervalMs,
-        ...(live.socketDir ? { socketDir: live.socketDir } : {}),
-      })
-      : null;
+    this.live = liveHubFor(d.config, d);
   }
 
   async start(): Promise<void> {
