@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { CameraSimulator } from '../../recorder/sim/simulator.ts';
 import { defaultSpec } from '../../recorder/sim/camera-spec.ts';
 import { ensureLoopbackMulticast } from '../../recorder/sim/ws-discovery.ts';
@@ -12,7 +12,7 @@ import { launchChromium, officePage, screenshot, unexpectedErrors } from '../hel
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { ensureWebBuilt } from '../helpers/web-build.ts';
-import { addUser, ADMIN, SITES } from './web-fixture.ts';
+import { addUser, ADMIN, loginAs, SITES } from './web-fixture.ts';
 
 // The admin pages against a real `vigil --simulate 2` (all roles, its own simulated cameras
 // answering WS-Discovery): find cameras on the network (Vigil's own two are marked as added,
@@ -23,14 +23,6 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const NEW_CAM = defaultSpec(0, { id: 'new-door', name: 'Quầy số 9', video: 'h264', audio: 'none', password: 'cua-moi-2026' });
 const WRONG = 'mat-khau-sai';
 const OPS = { username: 'kythuat', displayName: 'Lê Văn Kỹ', role: 'ops', password: 'mật khẩu kỹ thuật 2026' };
-
-async function login(page: Page, u: { username: string; password: string }) {
-  await page.goto('/');
-  await page.locator('input[name=username]').fill(u.username);
-  await page.locator('input[name=password]').fill(u.password);
-  await page.locator('button[type=submit]').click();
-  await page.locator('.who-name').waitFor();
-}
 
 describe('web UI: camera and retention administration', () => {
   let dir: string;
@@ -76,7 +68,7 @@ describe('web UI: camera and retention administration', () => {
 
   it('finds cameras, explains a wrong password, adds a camera that then records', async () => {
     const { page, problems, context } = await officePage(browser, url);
-    await login(page, ADMIN);
+    await loginAs(page, ADMIN);
     await page.getByRole('link', { name: 'Quản lý camera' }).click();
     await page.getByTestId('camera-add').waitFor();
 
@@ -136,7 +128,7 @@ describe('web UI: camera and retention administration', () => {
 
   it('edits retention days, refuses a wrong value, and keeps the value after a reload', async () => {
     const { page, problems, context } = await officePage(browser, url);
-    await login(page, ADMIN);
+    await loginAs(page, ADMIN);
     await page.getByRole('link', { name: 'Thời hạn lưu trữ' }).click();
     const days = page.getByTestId('ret-days');
     await days.waitFor();
@@ -169,7 +161,7 @@ describe('web UI: camera and retention administration', () => {
     const me = (await admin.json()) as { csrfToken: string };
     await addUser(url, { cookie: admin.headers.get('set-cookie')!.split(';')[0]!, csrf: me.csrfToken }, OPS);
     const { page, problems, context } = await officePage(browser, url);
-    await login(page, OPS);
+    await loginAs(page, OPS);
     await page.getByRole('link', { name: 'Quản lý camera' }).click();
     await page.getByTestId('admin-cameras').waitFor();
     expect(await page.getByTestId('camera-add').count()).toBe(0);

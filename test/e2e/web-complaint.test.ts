@@ -8,7 +8,7 @@ import { launchChromium, officePage, screenshot, unexpectedErrors } from '../hel
 import { startVigil, waitForRecording, type VigilUnderTest } from '../helpers/vigil-process.ts';
 import { ensureWebBuilt } from '../helpers/web-build.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { addUser, ADMIN, CAMERA_SITES, CAMERAS, SITES } from './web-fixture.ts';
+import { addUser, ADMIN, CAMERA_SITES, CAMERAS, loginAs, playingAt, shownMs, SITES, TZ_OFFSET_MS } from './web-fixture.ts';
 
 // The complaint handler's job in a real Chromium against a real Vigil: find the counter's
 // footage at the time the citizen gave, watch it, click the timeline to play another
@@ -18,27 +18,9 @@ import { addUser, ADMIN, CAMERA_SITES, CAMERAS, SITES } from './web-fixture.ts';
 const HANDLER = { username: 'canbo.noivu', displayName: 'Nguyễn Thị Hoa', role: 'investigator', password: 'mật khẩu cán bộ 2026' };
 const LEADER = { username: 'lanhdao', displayName: 'Trần Văn Minh', role: 'viewer', password: 'mật khẩu lãnh đạo 2026' };
 const CAM = CAMERAS[1]!; // H.264 with B-frames and AAC: the harder case for playback joins
-const TZ_OFFSET_MS = 7 * 3_600_000;
 
 /** "dd/mm/yyyy HH:mm:ss" in the office zone (UTC+7) → epoch ms. */
-function shownMs(text: string): number {
-  const m = /(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})/.exec(text);
-  if (!m) throw new Error(`no time in "${text}"`);
-  return Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - TZ_OFFSET_MS;
-}
 const office = (ms: number) => new Date(ms + TZ_OFFSET_MS).toISOString();
-
-async function login(page: Page, u: { username: string; password: string }) {
-  await page.goto('/');
-  await page.locator('input[name=username]').fill(u.username);
-  await page.locator('input[name=password]').fill(u.password);
-  await page.locator('button[type=submit]').click();
-  await page.locator('.who-name').waitFor();
-}
-
-async function playingAt(page: Page): Promise<number> {
-  return shownMs((await page.getByTestId('playing-at').textContent()) ?? '');
-}
 
 /** Marks the video shown now, so waitPlaying waits for the next player. */
 async function markOldVideo(page: Page) {
@@ -96,7 +78,7 @@ describe('web UI: the complaint flow, end to end', () => {
 
   it('finds the footage, plays it, cuts a clip into a case, exports and verifies the evidence package', async () => {
     const { page, problems, context } = await officePage(browser, vigil.url);
-    await login(page, HANDLER);
+    await loginAs(page, HANDLER);
     // 1. Find: site, counter, date and time the citizen gave (10 s before the latest footage).
     const askedMs = Math.floor((lastFootageEndMs - 10_000) / 1000) * 1000;
     await page.getByRole('link', { name: 'Tìm đoạn video' }).click();
@@ -208,7 +190,7 @@ describe('web UI: the complaint flow, end to end', () => {
   it('shows a leader (viewer) no clip, case or export controls, and the API refuses the export', async () => {
     expect(caseId).not.toBe('');
     const { page, problems, context } = await officePage(browser, vigil.url);
-    await login(page, LEADER);
+    await loginAs(page, LEADER);
     expect(await page.locator('nav').textContent()).not.toContain('Hồ sơ');
     await page.goto(`/cameras/${CAM.id}?at=${lastFootageEndMs - 8_000}&zoom=hour`);
     await waitPlaying(page);

@@ -1,4 +1,5 @@
 import { defaultSpec } from '../../recorder/sim/camera-spec.ts';
+import type { Page } from 'playwright-core';
 import type { VigilSite } from '../helpers/vigil-process.ts';
 
 /**
@@ -24,4 +25,45 @@ export async function addUser(url: string, admin: { cookie: string; csrf: string
     body: JSON.stringify({ sites: [], ...u }),
   });
   if (res.status !== 201) throw new Error(`creating ${u.username} failed: ${res.status} ${await res.text()}`);
+}
+
+/** Logs in through the login form (the page starts anywhere) and waits for the shell. */
+export async function loginAs(page: Page, u: { username: string; password: string }): Promise<void> {
+  await page.goto('/');
+  await page.locator('input[name=username]').fill(u.username);
+  await page.locator('input[name=password]').fill(u.password);
+  await page.locator('button[type=submit]').click();
+  await page.locator('.who-name').waitFor();
+}
+
+/** The office zone of the fixtures' Vigil (UTC+7, no DST). */
+export const TZ_OFFSET_MS = 7 * 3_600_000;
+
+/** "dd/mm/yyyy HH:mm:ss" as the UI shows it in the office zone → epoch ms. */
+export function shownMs(text: string): number {
+  const m = /(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})/.exec(text);
+  if (!m) throw new Error(`no time in "${text}"`);
+  return Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - TZ_OFFSET_MS;
+}
+
+/** The wall time of the picture the camera page's player shows (1 s resolution). */
+export async function playingAt(page: Page): Promise<number> {
+  return shownMs((await page.getByTestId('playing-at').textContent()) ?? '');
+}
+
+/** One look at the camera page's shown time, with the wall time it was taken at. */
+export interface ShownSample {
+  shownMs: number;
+  atMs: number;
+}
+
+/**
+ * How far the shown time ran ahead of the wall clock between two looks, at most (ms): what the
+ * player skipped, plus up to the 1 s of display resolution. Playing at 1× it is under 1 000
+ * however slowly the page is sampled; a jump over a gap of g ms makes it under g + 1 000.
+ */
+export function longestSkipMs(samples: readonly ShownSample[]): number {
+  let most = 0;
+  for (let i = 1; i < samples.length; i++) most = Math.max(most, samples[i]!.shownMs - samples[i - 1]!.shownMs - (samples[i]!.atMs - samples[i - 1]!.atMs));
+  return most;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDate, formatDateTime, formatTime, isoInZone, nextZonedDay, parseDateTimeText, startOfZonedDay, zonedToMs } from '../../api/web/src/time-format.ts';
 import { fractionOf, instantAt, keyStepMs, place, stepWindow, ticks, windowAround } from '../../api/web/src/timeline-scale.ts';
-import { playbackStart, playlistRange } from '../../api/web/src/playback-start.ts';
+import { afterPlaylistEnd, playbackStart, playlistRange } from '../../api/web/src/playback-start.ts';
 import { camerasDown, todaysGaps } from '../../api/web/src/ops-summary.ts';
 import { groupBySite } from '../../api/web/src/pages/grid-page.tsx';
 import { durationText, translator } from '../../api/web/src/i18n.ts';
@@ -121,6 +121,18 @@ describe('where playback starts', () => {
     [500, { kind: 'next', ms: 1_000, askedMs: 500, reason: null }],
     [12_000, { kind: 'none', askedMs: 12_000, reason: null }],
   ])('asked %i → %o', (asked, want) => expect(playbackStart(asked, spans, gaps)).toEqual(want));
+
+  // Where playback goes on when its playlist ends at the last instant shown (reached).
+  it.each([
+    // The segment being recorded when the playlist was asked for, indexed since: from reached.
+    ['indexed since, same span', 11_500, [{ startMs: 1_000, endMs: 14_000 }], { kind: 'play', ms: 11_500 }],
+    ['a new span right after (clock rounding)', 12_000, [{ startMs: 1_000, endMs: 12_000 }, { startMs: 12_400, endMs: 16_000 }], { kind: 'play', ms: 12_400 }],
+    // Over a gap: at reached, so the page says why there is nothing there.
+    ['a gap, then more', 12_000, [{ startMs: 1_000, endMs: 12_000 }, { startMs: 20_000, endMs: 22_000 }], { kind: 'play', ms: 12_000 }],
+    ['nothing more yet', 12_000, [{ startMs: 1_000, endMs: 12_000 }], { kind: 'wait' }],
+    ['less than a second more', 12_000, [{ startMs: 1_000, endMs: 12_900 }], { kind: 'wait' }],
+    ['nothing at all', 12_000, [], { kind: 'wait' }],
+  ] as const)('at the end of a playlist: %s', (_what, reached, spans, want) => expect(afterPlaylistEnd(reached, spans)).toEqual(want));
 
   it('asks for up to 30 minutes, never past now, at least a second', () => {
     expect(playlistRange(0, 10 * 3_600_000)).toEqual({ startMs: 0, endMs: 1_800_000 });

@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium, officePage, screenshot, unexpectedErrors } from '../helpers/browser.ts';
 import { startVigil, waitForRecording, type VigilUnderTest } from '../helpers/vigil-process.ts';
 import { ensureWebBuilt } from '../helpers/web-build.ts';
-import { addUser, ADMIN, CAMERA_SITES, CAMERAS, SITES } from './web-fixture.ts';
+import { addUser, ADMIN, CAMERA_SITES, CAMERAS, loginAs, SITES } from './web-fixture.ts';
 
 // Operations staff see a camera outage appear on the ops page (down now and since when),
 // then the gap it left in today's list with its reason; they see no footage. Admins manage
 // accounts and roles, and see the cameras and the retention settings pages.
 const OPS = { username: 'kythuat', displayName: 'Lê Văn Kỹ', role: 'ops', password: 'mật khẩu kỹ thuật 2026' };
 const CAM = CAMERAS[0]!;
-
-async function login(page: Page, u: { username: string; password: string }) {
-  await page.goto('/');
-  await page.locator('input[name=username]').fill(u.username);
-  await page.locator('input[name=password]').fill(u.password);
-  await page.locator('button[type=submit]').click();
-  await page.locator('.who-name').waitFor();
-}
 
 describe('web UI: operations and administration', () => {
   let vigil: VigilUnderTest;
@@ -37,7 +29,7 @@ describe('web UI: operations and administration', () => {
 
   it('shows a camera outage on the ops page while it lasts, then the gap with its reason', async () => {
     const { page, problems, context } = await officePage(browser, vigil.url);
-    await login(page, OPS);
+    await loginAs(page, OPS);
     // Ops staff land on the ops page; they have no footage menu.
     await page.locator('h1', { hasText: 'Vận hành' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/ops');
@@ -79,7 +71,7 @@ describe('web UI: operations and administration', () => {
 
   it('lets an admin add an account, change its role, and see cameras and retention', async () => {
     const { page, problems, context } = await officePage(browser, vigil.url);
-    await login(page, ADMIN);
+    await loginAs(page, ADMIN);
     await page.getByRole('link', { name: 'Tài khoản' }).click();
     await page.getByTestId('users-table').waitFor();
     await page.getByTestId('new-user').click();

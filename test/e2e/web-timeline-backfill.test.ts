@@ -14,7 +14,7 @@ import { createObjectStore } from '../../src/store/object-store.ts';
 import { initSegmentLength } from '../../src/mp4-boxes.ts';
 import { segmentKey } from '../../src/object-keys.ts';
 import { testSegmentBytes } from '../integration/api-footage-harness.ts';
-import { ADMIN, CAMERA_SITES, CAMERAS, SITES } from './web-fixture.ts';
+import { ADMIN, CAMERA_SITES, CAMERAS, loginAs, SITES } from './web-fixture.ts';
 
 // Footage recovered from the camera's own storage, on the camera page of a real Vigil in
 // Chromium: two minutes of backfilled segments (real ffmpeg-made fMP4, stored and indexed
@@ -62,11 +62,7 @@ describe('web UI: backfilled footage on the camera timeline', () => {
 
   it('draws the recovered span distinctly, with its legend entry and hover text', async () => {
     const { page, problems } = await officePage(browser, vigil.url);
-    await page.goto('/');
-    await page.locator('input[name=username]').fill(ADMIN.username);
-    await page.locator('input[name=password]').fill(ADMIN.password);
-    await page.locator('button[type=submit]').click();
-    await page.locator('.who-name').waitFor();
+    await loginAs(page, ADMIN);
     await page.goto(`/cameras/${CAM.id}?at=${backStartMs + 60_000}&zoom=hour`);
 
     const back = page.locator('.timeline-bar .block.span-backfill');

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem } from '../api-client.ts';
 import type { Camera, Timeline } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { fillPath, ROUTES } from '../feature-routes.ts';
 import { reasonText, useI18n } from '../i18n.ts';
-import { playbackStart, playlistRange } from '../playback-start.ts';
+import { afterPlaylistEnd, playbackStart, playlistRange } from '../playback-start.ts';
 import { navigate } from '../router.ts';
 import { formatDateTime, formatTime, isoInZone } from '../time-format.ts';
 import type { Zoom } from '../timeline-scale.ts';
@@ -25,6 +25,8 @@ import { TimelineSection } from '../components/timeline-section.tsx';
 /** Playback of the playlist [fromMs, toMs), fixed when the instant was picked. */
 type Mode = { kind: 'live' } | { kind: 'starting' } | { kind: 'playback'; fromMs: number; toMs: number; note?: string; n: number };
 let picks = 0;
+/** At the end of what was recorded, how often to look for footage indexed since. */
+const GO_ON_RETRY_MS = 3_000;
 
 export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSearchParams }) {
   const { t } = useI18n();
@@ -55,20 +57,22 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
     navigate(`/cameras/${encodeURIComponent(cameraId)}${qs ? `?${qs}` : ''}`, { replace: true });
   }, [mode, view.zoom, cameraId]);
 
+  /** The timeline of the half hour from an instant (undefined when it cannot be read). */
+  const readTimeline = async (fromMs: number): Promise<Timeline | undefined> => {
+    try {
+      const r = playlistRange(fromMs, Date.now());
+      return await s.api.get<Timeline>(`/api/v1/cameras/${encodeURIComponent(cameraId)}/timeline?start=${encodeURIComponent(isoInZone(r.startMs, tz))}&end=${encodeURIComponent(isoInZone(r.endMs, tz))}`);
+    } catch {
+      return undefined;
+    }
+  };
+
   const pick = async (askedMs: number, data: Timeline | undefined) => {
     if (!playlist) return;
     setPlayState({ kind: 'loading' });
     setCursorMs(askedMs);
-    let tl = data && data.startMs <= askedMs && askedMs < data.endMs ? data : undefined;
-    if (!tl) {
-      // Not on the bar shown (typed time, playback button): read the half hour from there.
-      try {
-        const r = playlistRange(askedMs, Date.now());
-        tl = await s.api.get<Timeline>(`/api/v1/cameras/${encodeURIComponent(cameraId)}/timeline?start=${encodeURIComponent(isoInZone(r.startMs, tz))}&end=${encodeURIComponent(isoInZone(r.endMs, tz))}`);
-      } catch {
-        tl = undefined;
-      }
-    }
+    // Not on the bar shown (typed time, playback button): read the half hour from there.
+    const tl = data && data.startMs <= askedMs && askedMs < data.endMs ? data : await readTimeline(askedMs);
     const start = tl ? playbackStart(askedMs, tl.spans, tl.gaps) : { kind: 'at' as const, ms: askedMs };
     if (start.kind === 'none') {
       const note = t('camera.playbackNoFootage', { time: formatDateTime(askedMs, tz), why: start.reason ? reasonText(t, start.reason) : t('timeline.unknown') });
@@ -79,6 +83,20 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
     const note = start.kind === 'next' ? t('camera.playbackNoFootage', { time: formatTime(askedMs, tz), why: start.reason ? reasonText(t, start.reason) : t('timeline.unknown') }) : undefined;
     setMode({ kind: 'playback', fromMs: start.ms, toMs: playlistRange(start.ms, Date.now()).endMs, n: ++picks, ...(note ? { note } : {}) });
     setCursorMs(start.ms);
+  };
+
+  // The playlist ended: go on from the last instant shown with what was indexed since, or
+  // look again shortly while nothing more is (playing up to what is being recorded now).
+  const shownPick = useRef(0);
+  shownPick.current = mode.kind === 'playback' ? mode.n : 0;
+  const goOnTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(goOnTimer.current), [mode]);
+  const goOn = async (reachedMs: number, n: number) => {
+    const tl = await readTimeline(reachedMs);
+    if (shownPick.current !== n) return; // another instant was picked meanwhile
+    const next = tl ? afterPlaylistEnd(reachedMs, tl.spans) : ({ kind: 'wait' } as const);
+    if (next.kind === 'play') void pick(next.ms, tl);
+    else goOnTimer.current = setTimeout(() => void goOn(reachedMs, n), GO_ON_RETRY_MS);
   };
 
   // A link with ?at= opens playback at that instant.
@@ -150,10 +168,7 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
                 label={`${t('camera.playback')} ${c.name}`}
                 onWallTime={(ms) => ms !== null && setCursorMs(ms)}
                 onPlaying={() => setPlayState({ kind: 'playing' })}
-                onEnded={() => {
-                  // The end of the half hour asked for: go on with what was recorded after it.
-                  if (mode.kind === 'playback' && mode.toMs < Date.now() - 2_000) void pick(mode.toMs, undefined);
-                }}
+                onEnded={() => mode.kind === 'playback' && void goOn(cursorMs ?? mode.toMs, mode.n)}
                 onFatal={(d) => void onFatal(d)}
               />
             ) : (
