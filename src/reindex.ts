@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Database } from './db/schema.ts';
 import { MAX_SEGMENT_DURATION_MS, SegmentsRepo } from './db/segments-repo.ts';
 import { isVigilError } from './errors.ts';
+import { isBackfillMarked } from './fmp4/source-brand.ts';
 import { initSegmentLength } from './mp4-boxes.ts';
 import { cameraPrefix, parseSegmentKey } from './object-keys.ts';
 import type { ObjectStore } from './store/object-store.ts';
@@ -13,6 +14,8 @@ import type { ObjectStore } from './store/object-store.ts';
  * duration (object-keys.ts); each object not yet indexed is read once to hash it and find its
  * init part. Idempotent: keys already indexed are not downloaded again, and the insert ignores a
  * key indexed meanwhile. Gaps are not rebuilt (they are what the recorder saw, not in the bucket).
+ * A segment recovered from a camera's own storage is rebuilt as such from the mark in its ftyp
+ * (fmp4/source-brand.ts).
  * A store failure stops the run (VigilError store_unavailable); a bad object is skipped with why.
  */
 export interface ReindexOptions {
@@ -89,7 +92,7 @@ function skip(result: ReindexResult, key: string, reason: string): void {
 }
 
 /** Hash, size and init length of a stored segment, or why it cannot be indexed. */
-async function readSegment(store: ObjectStore, key: string): Promise<{ sha256: string; sizeBytes: number; initBytes: number } | string> {
+async function readSegment(store: ObjectStore, key: string): Promise<{ sha256: string; sizeBytes: number; initBytes: number; source?: 'backfill' } | string> {
   const hash = createHash('sha256');
   const head: Buffer[] = [];
   let headBytes = 0;
@@ -111,5 +114,6 @@ async function readSegment(store: ObjectStore, key: string): Promise<{ sha256: s
   if (sizeBytes === 0) return 'empty object';
   const initBytes = initSegmentLength(Buffer.concat(head));
   if (initBytes === null) return `not a fragmented MP4 (no moov followed by a moof in its first ${MAX_INIT_SCAN_BYTES} bytes)`;
-  return { sha256: hash.digest('hex'), sizeBytes, initBytes };
+  const init = Buffer.concat(head).subarray(0, initBytes);
+  return { sha256: hash.digest('hex'), sizeBytes, initBytes, ...(isBackfillMarked(init) ? { source: 'backfill' as const } : {}) };
 }

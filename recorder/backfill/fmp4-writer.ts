@@ -1,6 +1,7 @@
 import { audioTrak, audioTraf, splitAudioRuns, type AacTrackConfig, type AudioRun, type AudioTrackSamples } from './fmp4-audio.ts';
 import { parseH264Sps } from './h264-sps.ts';
 import { box, dinf, emptyStbl, fullBox, MATRIX, u32s } from './mp4-box.ts';
+import { BACKFILL_BRAND } from '../../src/fmp4/source-brand.ts';
 
 /**
  * Builds one fragmented MP4 segment from H.264 access units, shaped like the live segments
@@ -96,7 +97,8 @@ function avcC(c: H264Config): Buffer {
 /** ftyp + moov for one H.264 track at 90 kHz (and an AAC track when `audio` is given). */
 export function buildInit(c: H264Config, audio?: AacTrackConfig): Buffer {
   const { width, height } = parseH264Sps(c.sps);
-  const ftyp = box('ftyp', Buffer.from('iso5', 'latin1'), u32s(512), Buffer.from('iso5iso6mp41', 'latin1'));
+  // ffmpeg's brands, and Vigil's mark of recovered footage (src/fmp4/source-brand.ts).
+  const ftyp = box('ftyp', Buffer.from('iso5', 'latin1'), u32s(512), Buffer.from(`iso5iso6mp41${BACKFILL_BRAND}`, 'latin1'));
   const mvhd = fullBox('mvhd', 0, 0, u32s(0, 0, 1000, 0, 0x00010000), Buffer.from([1, 0]), Buffer.alloc(10), MATRIX, Buffer.alloc(24), u32s((audio ? AUDIO_TRACK_ID : TRACK_ID) + 1));
   const tkhd = fullBox('tkhd', 0, 3, u32s(0, 0, TRACK_ID, 0, 0), Buffer.alloc(8), Buffer.alloc(8), MATRIX, u32s(width * 65536, height * 65536));
   const mdhd = fullBox('mdhd', 0, 0, u32s(0, 0, VIDEO_TIMESCALE, 0), Buffer.from([0x55, 0xc4, 0, 0]));

@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { isVigilError } from '../../src/errors.ts';
 import { segmentKey } from '../../src/object-keys.ts';
 import { reindex } from '../../src/reindex.ts';
+import { BACKFILL_BRAND } from '../../src/fmp4/source-brand.ts';
 import { FsObjectStore } from '../../src/store/fs-store.ts';
 import { MinioObjectStore } from '../../src/store/minio-store.ts';
 import type { ObjectStore } from '../../src/store/object-store.ts';
@@ -36,6 +37,14 @@ afterAll(async () => {
   await minio?.destroy();
   rmSync(work, { recursive: true, force: true });
 });
+
+/** The segment with its ftyp's compatible brands followed by the backfill mark. */
+function markedAsBackfill(segment: Buffer): Buffer {
+  const ftypSize = segment.readUInt32BE(0);
+  const ftyp = Buffer.concat([segment.subarray(0, ftypSize), Buffer.from(BACKFILL_BRAND, 'latin1')]);
+  ftyp.writeUInt32BE(ftyp.length, 0);
+  return Buffer.concat([ftyp, segment.subarray(ftypSize)]);
+}
 
 /** Counts downloads, to see that a second run reads nothing again. */
 function counting(store: ObjectStore): { store: ObjectStore; gets: () => number } {
@@ -67,6 +76,8 @@ describe.each(drivers)('reindex from a %s bucket', (_name, make) => {
     { key: segmentKey('cam-a', T0 + 1_000, 1_000), body: fmp4[1]! },
     { key: segmentKey('cam-a', T0 + 2_000, 1_040), body: fmp4[2]! },
     { key: segmentKey('cam-b', T0 + 3_600_000, 1_000), body: fmp4[0]! },
+    // Recovered from the camera's card: its ftyp carries the mark as the backfill writer's does.
+    { key: segmentKey('cam-c', T0, 1_000), body: markedAsBackfill(fmp4[0]!), source: 'backfill' as const },
   ];
   const junk = () => [
     { key: 'cam-a/notes.txt', body: Buffer.from('operator notes'), reason: /not a segment key/ },
@@ -103,6 +114,7 @@ describe.each(drivers)('reindex from a %s bucket', (_name, make) => {
         expect(row!.initBytes).toBeGreaterThan(0);
         expect(g.body.toString('latin1', row!.initBytes + 4, row!.initBytes + 8)).toBe('moof');
         expect(g.body.subarray(0, row!.initBytes).includes('moov')).toBe(true);
+        expect(row!.source ?? 'live', g.key).toBe(g.source ?? 'live');
       }
       const rows = await segments.overlapping('cam-a', { startMs: T0 - 1, endMs: T0 + 86_400_000 });
       expect(rows.map((r) => [r.startMs - T0, r.durationMs])).toEqual([[0, 1_000], [1_000, 1_000], [2_000, 1_040]]);

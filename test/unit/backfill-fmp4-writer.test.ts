@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInit, splitAnnexB, writeFmp4Segment, type WriterSample } from '../../recorder/backfill/fmp4-writer.ts';
 import { parseH264Sps } from '../../recorder/backfill/h264-sps.ts';
+import { BACKFILL_BRAND, compatibleBrands } from '../../src/fmp4/source-brand.ts';
 import { initSegmentLength, topLevelBoxes } from '../../src/mp4-boxes.ts';
 
 const run = promisify(execFile);
@@ -86,6 +87,8 @@ describe('fMP4 writer over real ffmpeg-made H.264', () => {
       expect(types.slice(0, 2)).toEqual(['ftyp', 'moov']);
       expect(types.slice(2)).toEqual(['moof', 'mdat', 'moof', 'mdat', 'moof', 'mdat']);
       expect(initSegmentLength(bytes)).toBe(buildInit({ sps: src.sps, pps: src.pps }).length);
+      // Marked as recovered in itself (what `vigil reindex` reads), which players ignore.
+      expect(compatibleBrands(bytes)).toEqual(['iso5', 'iso6', 'mp41', BACKFILL_BRAND]);
     });
   }
 
