@@ -5,7 +5,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { VigilError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Registry } from 'prom-client';
-import { createRetentionMetrics } from '../src/retention/retention-metrics.ts';
+import { createRetentionMetrics, type RetentionMetrics } from '../src/retention/retention-metrics.ts';
 import { retentionPolicyFrom } from '../src/retention/retention-policy.ts';
 import { describePlan, runRetention, type RetentionOutcome } from '../src/retention/retention-run.ts';
 import { scheduleRetention, type RetentionSchedule } from '../src/retention/retention-schedule.ts';
@@ -46,10 +46,14 @@ export async function retentionOnce(c: RetentionCommand): Promise<RetentionOutco
   }
 }
 
-/** The retention role inside a running process: on its schedule, with metrics on `registry`. */
-export async function startRetentionRole(o: { config: ResolvedConfig; clock: Clock; log: Logger; registry: Registry }): Promise<{ schedule: RetentionSchedule; close(): Promise<void> }> {
+/**
+ * The retention role inside a running process: on its schedule, with metrics on `registry`
+ * (made here, or given: a process that starts the role again after losing its lock gives the
+ * ones it made the first time, since a registry takes each name once).
+ */
+export async function startRetentionRole(o: { config: ResolvedConfig; clock: Clock; log: Logger; registry: Registry; metrics?: RetentionMetrics }): Promise<{ schedule: RetentionSchedule; close(): Promise<void> }> {
   const db = await openDatabase(o.config.database);
-  const metrics = createRetentionMetrics(o.registry);
+  const metrics = o.metrics ?? createRetentionMetrics(o.registry);
   const store = createObjectStore(o.config);
   const schedule = scheduleRetention({
     expression: o.config.retention.schedule,

@@ -125,12 +125,15 @@ async function main(argv: string[]): Promise<number> {
       const registry = createMetricsRegistry({ defaultLabels: { role: 'retention' } });
       const role = await startRetentionRole({ config: cfg, clock: systemClock, log, registry });
       const ops = await startRetentionOps(cfg, { registry, clock: systemClock, log });
-      await stopped;
+      // The lock's session dropped: a standby may hold the lock now, so stop at once; exit 1
+      // for the supervisor to start this again (it then stands by or takes the lock back).
+      const lost = await Promise.race([stopped.then(() => null), lock?.lost ?? new Promise<never>(() => undefined)]);
+      if (lost !== null) log.error({ reason: lost }, 'retention lock lost: this process stops retention and exits (its supervisor starts it again to stand by)');
       await ops.close();
       await role.close();
       await lock?.release();
       await lockDb?.destroy();
-      return 0;
+      return lost === null ? 0 : 1;
     }
     case 'report': {
       await reportCommand({

@@ -75,6 +75,10 @@ export function createPostgresPool(url: string): pg.Pool {
   // without a listener that would end the process. The pool discards that client and the next
   // query connects again (or fails with its own error, which the caller reports).
   pool.on('error', () => undefined);
+  // The same for a connection in use when it drops (the retention lock holds one for the
+  // process's life): pg emits 'error' on the client, which the pool listens to only while it is
+  // idle. The next query on it fails with its own error instead (role-lock.ts notices that).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

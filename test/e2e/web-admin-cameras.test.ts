@@ -133,6 +133,8 @@ describe('web UI: camera and retention administration', () => {
     const days = page.getByTestId('ret-days');
     await days.waitFor();
     expect(await page.getByTestId('ret-days-source').textContent()).toBe('Đang dùng: 30 ngày · Theo tệp cấu hình');
+    // When the next run is, in words (the configuration's default "30 2 * * *").
+    expect(await page.locator('.page-head p').textContent()).toContain('lịch: hằng ngày lúc 02:30, múi giờ Asia/Ho_Chi_Minh');
     // A wrong value is refused before anything is sent.
     const wardDays = page.getByTestId('ret-site-ben-nghe-days');
     await wardDays.fill('0');

@@ -5,6 +5,7 @@ import { afterPlaylistEnd, playbackStart, playlistRange } from '../../api/web/sr
 import { camerasDown, todaysGaps } from '../../api/web/src/ops-summary.ts';
 import { groupBySite } from '../../api/web/src/pages/grid-page.tsx';
 import { durationText, translator } from '../../api/web/src/i18n.ts';
+import { scheduleText } from '../../api/web/src/schedule-text.ts';
 import { vi } from '../../api/web/src/messages-vi.ts';
 import { en } from '../../api/web/src/messages-en.ts';
 import { staticPlan } from '../../api/web-static.ts';
@@ -168,6 +169,23 @@ describe('ops summary and grid grouping', () => {
       ['Quận 1 › Phường A', ['y']],
       ['Chưa gán đơn vị', ['x', 'z']],
     ]);
+  });
+});
+
+describe('the retention schedule in words', () => {
+  it.each([
+    ['30 2 * * *', 'hằng ngày lúc 02:30', 'every day at 02:30'],
+    ['0 23 * * *', 'hằng ngày lúc 23:00', 'every day at 23:00'],
+    ['15 */6 * * *', '6 giờ một lần, vào phút 15', 'every 6 hours, at minute 15'],
+    ['5 * * * *', 'mỗi giờ, vào phút 5', 'every hour, at minute 5'],
+    // Anything else is shown as written, named as an expression.
+    ['30 2 * * 1', 'biểu thức cron 30 2 * * 1', 'cron expression 30 2 * * 1'],
+    ['0 2,14 * * *', 'biểu thức cron 0 2,14 * * *', 'cron expression 0 2,14 * * *'],
+    ['61 2 * * *', 'biểu thức cron 61 2 * * *', 'cron expression 61 2 * * *'],
+    ['0 0 2 * * *', 'biểu thức cron 0 0 2 * * *', 'cron expression 0 0 2 * * *'],
+  ])('%s', (cron, inVi, inEn) => {
+    expect(scheduleText(translator('vi'), cron)).toBe(inVi);
+    expect(scheduleText(translator('en'), cron)).toBe(inEn);
   });
 });
 

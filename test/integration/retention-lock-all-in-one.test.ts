@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ function capturingLogger() {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (d) => lines.push(...String(d).split('\n').filter(Boolean)));
-  return { log: createLogger({ level: 'info', destination: stream }), said: (text: string) => lines.some((l) => l.includes(text)) };
+  return { log: createLogger({ level: 'info', destination: stream }), said: (text: string) => lines.some((l) => l.includes(text)), lines };
 }
 
 function configFor(name: string, database: object) {
@@ -62,6 +63,35 @@ describe('retention in the all-in-one vigil', () => {
     await third.close();
     expect(third.running()).toBe(false);
     await second.close();
+  });
+
+  it('on PostgreSQL: a holder whose lock session drops stops retention at once, says so, and stands by for the lock again', async () => {
+    const database = await dbs.fresh('postgres');
+    const admin = await openDatabase(database);
+    const a = capturingLogger();
+    const first = await startRetentionUnderLock({ config: configFor('lost-a', database), clock: systemClock, log: a.log, registry: createMetricsRegistry({ defaultMetrics: false }), retryMs: 200 });
+    await waitFor('the first process to take the retention lock', () => first.running(), { timeoutMs: 10_000 });
+    const b = capturingLogger();
+    const registryB = createMetricsRegistry({ defaultMetrics: false });
+    const second = await startRetentionUnderLock({ config: configFor('lost-b', database), clock: systemClock, log: b.log, registry: registryB, retryMs: 200 });
+    await waitFor('the second process to stand by', () => b.said('another retention process holds the lock; standing by'), { timeoutMs: 10_000 });
+    // A standby shows no retention series (a "last run failed" 0 would raise an alert).
+    expect(await registryB.metrics()).not.toContain('vigil_retention_last_run_success');
+    // The first one's lock session is cut (as by a PostgreSQL restart or a network cut).
+    const { rows } = await sql<{ pid: number }>`select pid from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())`.execute(admin);
+    expect(rows).toHaveLength(1);
+    await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(admin);
+    await waitFor('the first process to stop retention', () => !first.running() && a.said('retention lock lost: retention stops in this process'), { timeoutMs: 10_000 });
+    await waitFor('one of the two to run retention again', () => first.running() || second.running(), { timeoutMs: 10_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}\nfirst: ${a.lines.join('\n')}\nsecond: ${b.lines.join('\n')}`);
+    });
+    expect(first.running() && second.running()).toBe(false);
+    // Whichever holds it now, the other takes over when it stops: the first stood by again.
+    const [holder, standby] = first.running() ? [first, second] : [second, first];
+    await holder.close();
+    await waitFor('the other process to take over', () => standby.running(), { timeoutMs: 10_000 });
+    await standby.close();
+    await admin.destroy();
   });
 
   it('two whole `vigil` processes (every role) on one PostgreSQL: one runs retention, the other stands by and takes over when it stops', async () => {

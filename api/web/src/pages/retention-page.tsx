@@ -6,6 +6,7 @@ import { useI18n, type T } from '../i18n.ts';
 import { boxesFrom, gbText, retentionBody, type RetentionBoxes } from '../retention-form.ts';
 import { useLoad } from '../use-load.ts';
 import { Empty, ErrorBox, Loading, Notice } from '../components/status.tsx';
+import { scheduleText } from '../schedule-text.ts';
 
 /**
  * Retention settings (admins, retention.manage): days kept by default, per site and per camera,
@@ -85,7 +86,7 @@ export function RetentionPage() {
     <section>
       <div class="page-head">
         <h1>{t('retention.title')}</h1>
-        <p class="muted">{t('retention.intro', { schedule: view.schedule, zone: view.timeZone })}</p>
+        <p class="muted">{t('retention.intro', { schedule: scheduleText(t, view.schedule), zone: view.timeZone })}</p>
       </div>
       <form onSubmit={(e) => void save(e)} aria-label={t('retention.title')}>
         <section class="card" aria-labelledby="ret-default">
