@@ -71,11 +71,6 @@ describe('web UI: playback that reaches the end of what is recorded goes on with
     // Nothing skipped: beyond the 1 s of display resolution, 300 ms for the shown time being
     // updated on timeupdate. (Jumping to the instant asked for would skip 3.5 s.)
     expect(longestSkipMs(samples), shown).toBeLessThanOrEqual(1_300);
-    // Every second from the start to the end shown on the way (1 s display resolution).
-    const seconds = new Set(samples.map((s) => Math.floor(s.shownMs / 1000)));
-    const first = Math.floor(samples[0]!.shownMs / 1000);
-    const last = Math.floor(samples[samples.length - 1]!.shownMs / 1000);
-    expect(last - first + 1 - seconds.size, shown).toBeLessThanOrEqual(1);
     // Going back over the join by less than the display resolution at most.
     for (let i = 1; i < samples.length; i++) expect(samples[i]!.shownMs - samples[i - 1]!.shownMs, shown).toBeGreaterThanOrEqual(-1_000);
     // Waiting at the edge asks for no playlist until a second or more is indexed: the first,
