@@ -1,4 +1,4 @@
-import { intersectRanges, mergeRanges, type TimeRange } from '../../src/time.ts';
+import { intersectRanges, mergeRanges, subtractRanges, type TimeRange } from '../../src/time.ts';
 import type { BackfillJob, BackfillState } from '../../src/db/backfill-repo.ts';
 import type { EdgeSupport } from './edge-fetch-types.ts';
 
@@ -40,11 +40,37 @@ export function judgeGap(gap: GapView, edge: EdgeSupport | null, nowMs: number, 
 }
 
 /**
- * The gaps that should get a new job: deserving ones not already inside a job's range (a job
- * whose gap was partly recovered leaves pieces with new starts; they belong to that job).
+ * Outages: gaps that touch one another joined into one interval, named by the reason of its
+ * longest piece. A network cut is stored as a second or so of `stream_error` (the stream broke)
+ * followed by `camera_unreachable` (reconnects refused); one job per gap row left the short
+ * first piece unasked (under minGap) and started the replay of the second at its own first
+ * keyframe: up to a second plus a GOP lost where at most a GOP need be. Only backfillable
+ * reasons join; others are left out.
+ */
+export function outagesOf(gaps: readonly GapView[]): GapView[] {
+  const sorted = gaps.filter((g) => BACKFILL_REASONS.has(g.reason) && g.startMs < g.endMs).sort((a, b) => a.startMs - b.startMs);
+  const out: Array<GapView & { longestMs: number }> = [];
+  for (const g of sorted) {
+    const last = out[out.length - 1];
+    if (last && g.startMs <= last.endMs) {
+      last.endMs = Math.max(last.endMs, g.endMs);
+      if (g.endMs - g.startMs > last.longestMs) Object.assign(last, { longestMs: g.endMs - g.startMs, reason: g.reason });
+    } else {
+      out.push({ ...g, longestMs: g.endMs - g.startMs });
+    }
+  }
+  return out.map((o) => ({ startMs: o.startMs, endMs: o.endMs, reason: o.reason }));
+}
+
+/**
+ * The outages that should get a new job: their parts not already inside a job's range (a job
+ * whose gap was partly recovered leaves pieces with new starts; they belong to that job; a
+ * later gap touching a job's range gets its own), each judged as a gap.
  */
 export function gapsNeedingJobs(gaps: readonly GapView[], jobs: readonly TimeRange[], edge: EdgeSupport | null, nowMs: number, p: BackfillPolicy): GapView[] {
-  return gaps.filter((g) => judgeGap(g, edge, nowMs, p).job && !jobs.some((j) => j.startMs < g.endMs && g.startMs < j.endMs));
+  return outagesOf(gaps)
+    .flatMap((o) => subtractRanges(o, jobs).map((r) => ({ ...r, reason: o.reason })))
+    .filter((g) => judgeGap(g, edge, nowMs, p).job);
 }
 
 /** Wait before attempt n+1 after n failed attempts (n ≥ 1): first, doubling, capped. */
@@ -54,14 +80,15 @@ export function retryDelayMs(failedAttempts: number, p: BackfillPolicy): number 
 }
 
 /**
- * What to ask the camera for: the job's gap minus what is no longer a gap of its reason (what
- * is already recovered, or accounted otherwise), as the pieces still stored as gaps.
+ * What to ask the camera for: the job's range minus what is no longer a gap (what is already
+ * recovered), as the pieces still stored as gaps of a backfillable reason (a job's range may
+ * hold pieces of several reasons: outagesOf).
  */
-export function rangesToFetch(job: Pick<BackfillJob, 'gapStartMs' | 'gapEndMs' | 'gapReason'>, currentGaps: readonly GapView[]): TimeRange[] {
+export function rangesToFetch(job: Pick<BackfillJob, 'gapStartMs' | 'gapEndMs'>, currentGaps: readonly GapView[]): TimeRange[] {
   const within = { startMs: job.gapStartMs, endMs: job.gapEndMs };
   return mergeRanges(
     currentGaps
-      .filter((g) => g.reason === job.gapReason)
+      .filter((g) => BACKFILL_REASONS.has(g.reason))
       .map((g) => intersectRanges(g, within))
       .filter((r): r is TimeRange => r !== null),
   );

@@ -303,9 +303,11 @@ export class BackfillRunner {
     if (final && d.remainingDetail && remaining.length > 0) {
       // The pieces left keep their reason; their detail says what backfill found.
       const jobRange = { startMs: job.gapStartMs, endMs: job.gapEndMs };
-      const left = (await this.gaps.overlapping(job.cameraId, jobRange)).filter((g) => g.reason === job.gapReason);
-      const detail = annotateGapDetail(left[0]?.detail ?? '', d.remainingDetail);
-      await this.gaps.setDetailWithin(job.cameraId, jobRange, job.gapReason, detail);
+      const left = (await this.gaps.overlapping(job.cameraId, jobRange)).filter((g) => BACKFILL_REASONS.has(g.reason));
+      for (const reason of new Set(left.map((g) => g.reason))) {
+        const detail = annotateGapDetail(left.find((g) => g.reason === reason)?.detail ?? '', d.remainingDetail);
+        await this.gaps.setDetailWithin(job.cameraId, jobRange, reason, detail);
+      }
     }
     if (gained > 0 || final) {
       const event = { cameraId: job.cameraId, atMs: this.o.clock.nowMs(), fromState: 'backfill', toState: d.state, detail: d.detail };
@@ -316,7 +318,7 @@ export class BackfillRunner {
     await this.refreshJobGauge();
   }
 
-  /** The job's gap pieces still stored as gaps of its reason. */
+  /** The job's range pieces still stored as gaps. */
   private async remainingOf(job: BackfillJob): Promise<TimeRange[]> {
     const gaps: GapView[] = (await this.gaps.overlapping(job.cameraId, { startMs: job.gapStartMs, endMs: job.gapEndMs })).map((g) => ({ startMs: g.startMs, endMs: g.endMs, reason: g.reason }));
     return rangesToFetch(job, gaps);

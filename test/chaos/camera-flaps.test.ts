@@ -46,7 +46,11 @@ describe('chaos: random camera flaps', () => {
         return ids.every((id) => rows.some((r) => r.camera_id === id));
       },
       { timeoutMs: 45_000, intervalMs: 250 },
-    );
+    ).catch(async (e: Error) => {
+      const rows = await h.db.selectFrom('segments').select(['camera_id', 'start_ms']).where('start_ms', '>=', healedAt).execute();
+      const events = await h.db.selectFrom('events').select(['camera_id', 'at_ms', 'to_state', 'detail']).where('at_ms', '>=', healedAt - 5_000).orderBy('at_ms').execute();
+      throw new Error(`${e.message}\nstates ${JSON.stringify(h.recorder.cameraStates())}\nsegments after the heal ${JSON.stringify(rows)}\nevents ${JSON.stringify(events.map((x) => ({ ...x, at: Number(x.at_ms) - healedAt })))}`);
+    });
     await h.recorder.stop();
     const stoppedAt = Date.now();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  annotateGapDetail, decideAfterAttempt, expiredBeforeAttempt, gapsNeedingJobs, judgeGap, rangesToFetch, retryDelayMs,
+  annotateGapDetail, decideAfterAttempt, expiredBeforeAttempt, gapsNeedingJobs, judgeGap, outagesOf, rangesToFetch, retryDelayMs,
   type AttemptOutcome, type BackfillPolicy, type GapView,
 } from '../../recorder/backfill/backfill-plan.ts';
 import type { EdgeSupport } from '../../recorder/backfill/edge-fetch-types.ts';
@@ -42,8 +42,19 @@ describe('gapsNeedingJobs', () => {
     ['pieces left of a partly recovered gap belong to its job', [gap(T + 10_000, T + 20_000), gap(T + 40_000, T + 60_000)], [{ startMs: T, endMs: T + 60_000 }], []],
     ['a later gap next to a job gets its own', [gap(T + 60_000, T + 90_000)], [{ startMs: T, endMs: T + 60_000 }], [T + 60_000]],
     ['ineligible ones are left out', [gap(T, T + 60_000, 'retention'), gap(T + 70_000, T + 71_000)], [], []],
+    // A network cut: a second of stream_error, then camera_unreachable: one job from the first.
+    ['a short piece touching the next joins its job', [gap(T, T + 1_035, 'stream_error'), gap(T + 1_035, T + 27_000)], [], [T]],
+    ['two short touching pieces make one long enough', [gap(T, T + 1_200, 'stream_error'), gap(T + 1_200, T + 2_400)], [], [T]],
+    ['a short piece alone gets none', [gap(T, T + 1_035, 'stream_error'), gap(T + 1_036, T + 1_900)], [], []],
+    ['a piece after a job, touching it, gets its own', [gap(T, T + 60_000, 'stream_stalled'), gap(T + 60_000, T + 90_000)], [{ startMs: T, endMs: T + 60_000 }], [T + 60_000]],
   ])('%s', (_n, gaps, jobs, starts) => {
     expect(gapsNeedingJobs(gaps, jobs, G, T + 600_000, P).map((g) => g.startMs)).toEqual(starts);
+  });
+  it('joins touching gaps into outages named by their longest piece, and leaves other reasons out', () => {
+    expect(outagesOf([gap(T + 1_035, T + 27_000), gap(T, T + 1_035, 'stream_error'), gap(T + 27_000, T + 27_500, 'retention'), gap(T + 30_000, T + 31_000, 'stream_stalled')])).toEqual([
+      gap(T, T + 27_000, 'camera_unreachable'),
+      gap(T + 30_000, T + 31_000, 'stream_stalled'),
+    ]);
   });
   it('a camera without Profile G gets no job at all', () => {
     expect(gapsNeedingJobs([gap(T, T + 60_000)], [], NO_G, T + 600_000, P)).toEqual([]);
@@ -65,6 +76,7 @@ describe('rangesToFetch: the gap minus what is recovered', () => {
     ['middle recovered', [gap(T, T + 30_000), gap(T + 90_000, T + 120_000)], [{ startMs: T, endMs: T + 30_000 }, { startMs: T + 90_000, endMs: T + 120_000 }]],
     ['everything recovered', [], []],
     ['gaps of other reasons or outside the job are not asked for', [gap(T - 10_000, T + 5_000), gap(T + 5_000, T + 10_000, 'retention'), gap(T + 120_000, T + 130_000)], [{ startMs: T, endMs: T + 5_000 }]],
+    ['an outage of several reasons is asked for whole', [gap(T, T + 1_000, 'stream_error'), gap(T + 1_000, T + 120_000)], [{ startMs: T, endMs: T + 120_000 }]],
   ])('%s', (_n, gaps, want) => {
     expect(rangesToFetch(job, gaps)).toEqual(want);
   });
