@@ -45,7 +45,9 @@ describe('chaos: random camera flaps', () => {
         const rows = await h.db.selectFrom('segments').select(['camera_id']).where('start_ms', '>=', healedAt).execute();
         return ids.every((id) => rows.some((r) => r.camera_id === id));
       },
-      { timeoutMs: 45_000, intervalMs: 250 },
+      // Bound: the last fault's own length is over; then one backoff delay (≤ 10 s), a connect,
+      // a first segment (2 s) and its upload, with room for a machine busy with other suites.
+      { timeoutMs: 60_000, intervalMs: 250 },
     ).catch(async (e: Error) => {
       const rows = await h.db.selectFrom('segments').select(['camera_id', 'start_ms']).where('start_ms', '>=', healedAt).execute();
       const events = await h.db.selectFrom('events').select(['camera_id', 'at_ms', 'to_state', 'detail']).where('at_ms', '>=', healedAt - 5_000).orderBy('at_ms').execute();
