@@ -2,6 +2,7 @@ import onvif from 'onvif';
 import type { Clock } from '../src/clock.ts';
 import { VigilError } from '../src/errors.ts';
 import { redactText } from '../src/redact.ts';
+import { asOnboardingError } from './onboarding-error.ts';
 import { measureClockOffset } from './clock-offset.ts';
 import type { EdgeSupport } from './backfill/edge-fetch-types.ts';
 import { probeEdgeSupport } from './backfill/onvif-edge-client.ts';
@@ -45,8 +46,7 @@ export interface OnboardResult {
   edge: EdgeSupport;
 }
 
-/** Authentication windows of cameras are usually ±5 minutes; beyond it digest auth fails. */
-export const MAX_AUTH_SKEW_MS = 5 * 60_000;
+export { MAX_AUTH_SKEW_MS } from './onboarding-error.ts';
 
 /** A Profile G answer (yes or no) is reused for this long: SD cards and firmware rarely change. */
 export const EDGE_RESULT_REUSE_MS = 24 * 3_600_000;
@@ -155,22 +155,6 @@ function describeProfile(p: Record<string, any>): Omit<StreamChoice, 'rtspUrl'> 
     height: Number(vec?.resolution?.height ?? 0),
     audioEncoding: p.audioEncoderConfiguration?.encoding ? String(p.audioEncoderConfiguration.encoding) : null,
   };
-}
-
-function asOnboardingError(e: unknown, where: string, clockOffsetMs?: number): VigilError {
-  if (e instanceof VigilError) return e;
-  const msg = redactText(String((e as Error)?.message ?? e));
-  const code = (e as NodeJS.ErrnoException)?.code ?? '';
-  if (/NotAuthorized|not authori[sz]ed|401/i.test(msg)) {
-    if (clockOffsetMs !== undefined && Math.abs(clockOffsetMs) > MAX_AUTH_SKEW_MS) {
-      return new VigilError('camera_clock_skew', `Camera at ${where} rejected the login and its clock is ${Math.round(clockOffsetMs / 60_000)} min off ours. Set the camera's time (enable NTP), then try again.`, { clockOffsetMs });
-    }
-    return new VigilError('camera_auth_failed', `Camera at ${where} rejected the user name or password. Check the credentials (and that the ONVIF user exists on the camera).`);
-  }
-  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|timed out|socket hang up|ECONNRESET/i.test(`${code} ${msg}`)) {
-    return new VigilError('camera_unreachable', `Camera at ${where} does not answer ONVIF (${code || msg.slice(0, 80)}). Check the address and port, the network, and that ONVIF is enabled on the camera.`);
-  }
-  return new VigilError('camera_unreachable', `Onboarding the camera at ${where} failed: ${msg.slice(0, 200)}`);
 }
 
 /** Runs a callback-style call with a deadline; a call that never calls back becomes an error. */

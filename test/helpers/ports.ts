@@ -12,3 +12,17 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** The first port in [from, to] that 127.0.0.1 could bind a moment ago (for tests that need certain digits). */
+export async function freePortIn(from: number, to: number): Promise<number> {
+  for (let port = from; port <= to; port++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error(`no free port in ${from}..${to}`);
+}

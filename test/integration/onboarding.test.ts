@@ -4,7 +4,7 @@ import { onboardOnvif, withCredentials } from '../../recorder/onboarding.ts';
 import { systemClock } from '../../src/clock.ts';
 import { vigilFailure } from '../helpers/vigil-error.ts';
 import { ffmpegRead } from '../helpers/ffmpeg-read.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, freePortIn } from '../helpers/ports.ts';
 
 describe('ONVIF onboarding against simulated cameras', () => {
   let sim: CameraSimulator;
@@ -56,6 +56,13 @@ describe('ONVIF onboarding against simulated cameras', () => {
     const e = await failure(onboardOnvif(target({ port: await freePort() }), systemClock));
     expect(e.code).toBe('camera_unreachable');
     expect(e.message).toMatch(/does not answer ONVIF/);
+  });
+
+  // The chaos run that found it: "connect ECONNREFUSED 127.0.0.1:40181" read as a wrong password.
+  it('says unreachable, not wrong password, when the port number holds the digits 401', async () => {
+    const port = await freePortIn(40_100, 40_199);
+    const e = await failure(onboardOnvif(target({ port }), systemClock));
+    expect([e.code, e.message]).toEqual(['camera_unreachable', expect.stringMatching(/does not answer ONVIF \(ECONNREFUSED\)/)]);
   });
 
   it('reports the alternate resolution after a switch', async () => {
