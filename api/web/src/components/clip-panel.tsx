@@ -3,6 +3,7 @@ import type { Camera, Case } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { fillPath, ROUTES } from '../feature-routes.ts';
 import { useI18n, durationText } from '../i18n.ts';
+import { rangeQuery } from '../range-query.ts';
 import { formatDate, formatDateTime, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
 import { AppLink } from './app-link.tsx';
@@ -43,7 +44,7 @@ export function ClipPanel(p: ClipPanelProps) {
   const valid = p.markInMs !== null && p.markOutMs !== null && p.markOutMs > p.markInMs;
   const tooLong = valid && p.markOutMs! - p.markInMs! > MAX_CASE_CLIP_MS;
   const downloadHref =
-    valid && !tooLong && clipRoute ? `${fillPath(clipRoute, { id: p.camera.id })}?start=${encodeURIComponent(isoInZone(p.markInMs!, tz))}&end=${encodeURIComponent(isoInZone(p.markOutMs!, tz))}&download=true` : null;
+    valid && !tooLong && clipRoute ? `${fillPath(clipRoute, { id: p.camera.id })}?${rangeQuery(p.markInMs!, p.markOutMs!, tz)}&download=true` : null;
 
   return (
     <aside class="clip-panel" aria-labelledby="clip-title">

@@ -5,6 +5,7 @@ import { fillPath, ROUTES } from '../feature-routes.ts';
 import { reasonText, useI18n, durationText } from '../i18n.ts';
 import { formatDate, formatTime, isoInZone, parseDateTimeText } from '../time-format.ts';
 import { stepWindow, windowAround, type Window, type Zoom } from '../timeline-scale.ts';
+import { timelinePath } from '../range-query.ts';
 import { useLoad } from '../use-load.ts';
 import { ErrorBox } from './status.tsx';
 import { GAP_CLASS, TimelineBar } from './timeline-bar.tsx';
@@ -35,7 +36,7 @@ export function TimelineSection(p: TimelineSectionProps) {
   const nowMs = Date.now();
   const live = w.startMs <= nowMs && nowMs < w.endMs;
   const loaded = useLoad(
-    (signal) => s.api.get<Timeline>(`/api/v1/cameras/${encodeURIComponent(p.cameraId)}/timeline?start=${encodeURIComponent(isoInZone(w.startMs, tz))}&end=${encodeURIComponent(isoInZone(w.endMs, tz))}`, signal),
+    (signal) => s.api.get<Timeline>(timelinePath(p.cameraId, w.startMs, w.endMs, tz), signal),
     [p.cameraId, w.startMs, w.endMs],
     live ? { refreshMs: 10_000 } : {},
   );

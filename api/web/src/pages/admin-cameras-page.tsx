@@ -3,7 +3,8 @@ import type { Camera, CameraEvent, Site } from '../api-types.ts';
 import { useSession } from '../app-context.ts';
 import { findRoute } from '../feature-routes.ts';
 import { stateKey, useI18n } from '../i18n.ts';
-import { formatDateTime, isoInZone } from '../time-format.ts';
+import { rangeQuery } from '../range-query.ts';
+import { formatDateTime } from '../time-format.ts';
 import { useLoad } from '../use-load.ts';
 import { cameraState, StateBadge } from '../components/state-badge.tsx';
 import { Empty, ErrorBox, Loading, Notice } from '../components/status.tsx';
@@ -92,7 +93,7 @@ function Events({ cameraId, tz }: { cameraId: string; tz: string }) {
     async (signal) => {
       if (!open) return [];
       const end = Date.now();
-      const q = `?start=${encodeURIComponent(isoInZone(end - 86_400_000, tz))}&end=${encodeURIComponent(isoInZone(end, tz))}`;
+      const q = `?${rangeQuery(end - 86_400_000, end, tz)}`;
       return (await s.api.get<{ events: CameraEvent[] }>(`/api/v1/cameras/${encodeURIComponent(cameraId)}/events${q}`, signal)).events;
     },
     [open, cameraId],

@@ -8,6 +8,7 @@ import { afterPlaylistEnd, playbackStart, playlistRange } from '../playback-star
 import { navigate } from '../router.ts';
 import { formatDateTime, formatTime, isoInZone } from '../time-format.ts';
 import type { Zoom } from '../timeline-scale.ts';
+import { rangeQuery, timelinePath } from '../range-query.ts';
 import { useLoad } from '../use-load.ts';
 import { AppLink } from '../components/app-link.tsx';
 import { ClipPanel } from '../components/clip-panel.tsx';
@@ -61,7 +62,7 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
   const readTimeline = async (fromMs: number): Promise<Timeline | undefined> => {
     try {
       const r = playlistRange(fromMs, Date.now());
-      return await s.api.get<Timeline>(`/api/v1/cameras/${encodeURIComponent(cameraId)}/timeline?start=${encodeURIComponent(isoInZone(r.startMs, tz))}&end=${encodeURIComponent(isoInZone(r.endMs, tz))}`);
+      return await s.api.get<Timeline>(timelinePath(cameraId, r.startMs, r.endMs, tz));
     } catch {
       return undefined;
     }
@@ -118,14 +119,14 @@ export function CameraPage({ cameraId, query }: { cameraId: string; query: URLSe
   }
   const c = cam.data;
   const range = mode.kind === 'playback' ? { startMs: mode.fromMs, endMs: mode.toMs } : null;
-  const src = playlist && range && playState.kind !== 'failed' ? `${fillPath(playlist, { id: c.id })}?start=${encodeURIComponent(isoInZone(range.startMs, tz))}&end=${encodeURIComponent(isoInZone(range.endMs, tz))}` : null;
+  const src = playlist && range && playState.kind !== 'failed' ? `${fillPath(playlist, { id: c.id })}?${rangeQuery(range.startMs, range.endMs, tz)}` : null;
 
   const onFatal = async (d: { kind: string; status?: number; text: string }) => {
     // Ask the playlist once more for the server's words (no footage, a gap, no permission).
     let text = d.text;
     if (range && playlist) {
       try {
-        await s.api.get(`${fillPath(playlist, { id: c.id })}?start=${encodeURIComponent(isoInZone(range.startMs, tz))}&end=${encodeURIComponent(isoInZone(range.endMs, tz))}`);
+        await s.api.get(`${fillPath(playlist, { id: c.id })}?${rangeQuery(range.startMs, range.endMs, tz)}`);
       } catch (e) {
         if (e instanceof ApiProblem) text = e.detail;
       }

@@ -3,7 +3,8 @@ import { useSession } from '../app-context.ts';
 import { ROUTES } from '../feature-routes.ts';
 import { reasonText, useI18n, durationText } from '../i18n.ts';
 import { camerasDown, todaysGaps } from '../ops-summary.ts';
-import { formatDateTime, formatTime, isoInZone, startOfZonedDay } from '../time-format.ts';
+import { formatDateTime, formatTime, startOfZonedDay } from '../time-format.ts';
+import { timelinePath } from '../range-query.ts';
 import { useLoad } from '../use-load.ts';
 import { AppLink } from '../components/app-link.tsx';
 import { cameraState, StateBadge } from '../components/state-badge.tsx';
@@ -24,8 +25,7 @@ export function OpsPage() {
       const { cameras } = await s.api.get<{ cameras: Camera[] }>('/api/v1/cameras', signal);
       const now = Date.now();
       const dayStart = startOfZonedDay(now, tz);
-      const q = `?start=${encodeURIComponent(isoInZone(dayStart, tz))}&end=${encodeURIComponent(isoInZone(now + 1000, tz))}`;
-      const timelines = await Promise.all(cameras.map(async (c) => ({ camera: c, gaps: (await s.api.get<Timeline>(`/api/v1/cameras/${encodeURIComponent(c.id)}/timeline${q}`, signal)).gaps })));
+      const timelines = await Promise.all(cameras.map(async (c) => ({ camera: c, gaps: (await s.api.get<Timeline>(timelinePath(c.id, dayStart, now + 1000, tz), signal)).gaps })));
       return { cameras, timelines, at: now };
     },
     [tz],
