@@ -1,4 +1,3 @@
-import { statfs } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../src/clock.ts';
@@ -11,7 +10,8 @@ import { GapsRepo } from '../src/db/gaps-repo.ts';
 import { EventsRepo } from '../src/db/events-repo.ts';
 import { CamerasRepo } from '../src/db/cameras-repo.ts';
 import { CameraRecorder, type CameraIndex, type CameraSource } from './camera-recorder.ts';
-import { Spool, planSpoolDrops, type ReadyFile } from './spool.ts';
+import { Spool, type ReadyFile } from './spool.ts';
+import { SpoolQuota, spoolHoldsBackBackfill } from './spool-quota.ts';
 import { Uploader } from './uploader.ts';
 import { createRecorderMetrics, type RecorderMetrics } from './recorder-metrics.ts';
 import { sourceFor } from './camera-source.ts';
@@ -55,14 +55,6 @@ export interface RecorderDeps {
   fetchEdgeFootage?: EdgeFetcher;
 }
 
-/**
- * Free space kept on the spool disk besides the quota, so ffmpeg never hits ENOSPC first; on a
- * small disk (a tmpfs, an SD card) at most a quarter of it, else the quota goes below zero and
- * every waiting segment is dropped the moment the store goes away (found by the chaos suite).
- */
-const SPOOL_DISK_RESERVE_BYTES = 64 * 1024 * 1024;
-const SPOOL_DISK_RESERVE_MAX_SHARE = 0.25;
-
 export class Recorder {
   readonly metrics: RecorderMetrics;
   readonly spool: Spool;
@@ -75,6 +67,7 @@ export class Recorder {
   private readonly segments: SegmentsRepo;
   private readonly gaps: GapsRepo;
   private readonly events: EventsRepo;
+  private readonly quota: SpoolQuota;
   private cancelQuota: (() => void) | null = null;
   private stopping = false;
   private keeper: LeaseKeeper | null = null;
@@ -106,6 +99,16 @@ export class Recorder {
       onLatency: (s) => this.metrics.uploadLatency.observe(s),
     });
     this.uploader.on('retry', () => this.metrics.uploadFailures.inc());
+    this.quota = new SpoolQuota({
+      spool: this.spool, configuredBytes: d.config.recorder.spoolQuotaBytes, clock: d.clock, log: d.log, metrics: this.metrics,
+      inFlight: this.uploader.inFlight, forget: (p) => this.uploader.forget(p), ...(d.notify ? { notify: d.notify } : {}),
+      writeGap: async (f, gap) => {
+        const fence = this.fences.get(f.path);
+        this.fences.delete(f.path);
+        if (!d.leases) await this.gaps.insert(gap);
+        else if (fence) await this.fenced.insertGap(gap, fence);
+      },
+    });
     this.backfill = createRecorderBackfill({
       config: d.config, db: d.db, clock: d.clock, log: d.log, registry: d.registry, store: d.store, spool: this.spool,
       fetcher: d.fetchEdgeFootage, nodeId: d.leases?.nodeId ?? null,
@@ -116,7 +119,8 @@ export class Recorder {
       // Live footage first: while live segments wait for the store, no new backfill starts.
       holdBack: () => {
         const waiting = this.uploader.pending();
-        return waiting > Math.max(4, 2 * this.cameras.size) ? `${waiting} live segments wait for the object store` : null;
+        if (waiting > Math.max(4, 2 * this.cameras.size)) return `${waiting} live segments wait for the object store`;
+        return spoolHoldsBackBackfill(this.quota.last);
       },
     });
     // Store reachability (alerts, notices): failed attempts since the last stored segment.
@@ -330,37 +334,8 @@ export class Recorder {
   }
 
   /** Runs the spool quota policy once: returns how many segments were dropped. */
-  async enforceSpoolQuota(): Promise<number> {
-    const used = await this.spool.usedBytes();
-    this.metrics.spoolBytes.set(used);
-    let quota = this.d.config.recorder.spoolQuotaBytes;
-    const disk = await statfs(this.spool.root).catch(() => null);
-    const reserve = disk ? Math.min(SPOOL_DISK_RESERVE_BYTES, Math.floor(Number(disk.blocks) * Number(disk.bsize) * SPOOL_DISK_RESERVE_MAX_SHARE)) : 0;
-    if (disk) quota = Math.min(quota, used + Number(disk.bavail) * Number(disk.bsize) - reserve);
-    this.metrics.spoolQuotaBytes.set(Math.max(0, quota));
-    if (disk) {
-      this.metrics.spoolDiskFreeBytes.set(Number(disk.bavail) * Number(disk.bsize));
-      this.metrics.spoolDiskSizeBytes.set(Number(disk.blocks) * Number(disk.bsize));
-    }
-    if (used <= quota) return 0;
-    const drops = planSpoolDrops(await this.spool.listReady(), used, quota, this.uploader.inFlight);
-    for (const f of drops) {
-      this.uploader.forget(f.path);
-      await this.spool.remove(f.path);
-      const gap = {
-        cameraId: f.cameraId, startMs: f.startMs, endMs: f.startMs + f.durationMs, reason: 'spool_full',
-        detail: 'spool over its quota while the object store was unreachable; oldest footage dropped to keep recording',
-      };
-      const fence = this.fences.get(f.path);
-      this.fences.delete(f.path);
-      if (!this.d.leases) await this.gaps.insert(gap);
-      else if (fence) await this.fenced.insertGap(gap, fence);
-      this.metrics.spoolDropped.inc({ camera: f.cameraId });
-      this.metrics.gapSeconds.inc({ camera: f.cameraId, reason: 'spool_full' }, f.durationMs / 1000);
-    }
-    if (drops.length) this.d.log.error({ dropped: drops.length, usedBytes: used, quotaBytes: quota }, 'spool full: oldest segments dropped and recorded as spool_full gaps');
-    if (drops.length) this.d.notify?.({ type: 'spool_dropped', atMs: this.d.clock.nowMs(), segments: drops.length, cameraIds: [...new Set(drops.map((f) => f.cameraId))], usedBytes: used, quotaBytes: Math.max(0, quota) });
-    return drops.length;
+  enforceSpoolQuota(): Promise<number> {
+    return this.quota.enforce();
   }
 
   /**

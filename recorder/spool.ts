@@ -67,14 +67,14 @@ export class Spool {
     return (await listNames(this.incomingDir(cameraId))).map((n) => path.join(this.incomingDir(cameraId), n));
   }
 
-  /** Bytes on disk in the whole spool (ready and incoming). */
+  /**
+   * Bytes on disk in the whole spool: every camera's incoming/ and ready/, and its backfill/
+   * area (edge footage waiting for the store is on the same disk and counts against the
+   * quota, though only live ready segments are ever dropped for room).
+   */
   async usedBytes(): Promise<number> {
     let total = 0;
-    for (const cam of await listDirs(this.root)) {
-      for (const dir of [this.readyDir(cam), this.incomingDir(cam)]) {
-        for (const name of await listNames(dir)) total += await stat(path.join(dir, name)).then((s) => s.size, () => 0);
-      }
-    }
+    for (const cam of await listDirs(this.root)) total += await treeBytes(path.join(this.root, cam));
     return total;
   }
 
@@ -98,6 +98,23 @@ export function planSpoolDrops(ready: readonly ReadyFile[], usedBytes: number, q
     used -= f.sizeBytes;
   }
   return drops;
+}
+
+/** Bytes of the files under a folder, at any depth (a file removed meanwhile counts 0). */
+async function treeBytes(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+  let total = 0;
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? await treeBytes(p) : await stat(p).then((s) => s.size, () => 0);
+  }
+  return total;
 }
 
 async function listNames(dir: string): Promise<string[]> {

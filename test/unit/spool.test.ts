@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Spool, planSpoolDrops, type ReadyFile } from '../../recorder/spool.ts';
@@ -29,6 +29,13 @@ describe('spool on disk', () => {
     expect(await spool.listReady()).toEqual([ready]);
     expect(await spool.listIncoming('cam-1')).toHaveLength(1);
     expect(await spool.usedBytes()).toBe(1244);
+    // Edge footage waiting in the camera's backfill area is on the same disk and counts, a
+    // cut-off fetch's temporary folder included.
+    mkdirSync(path.join(spool.root, 'cam-1', 'backfill', 'tmp-job'), { recursive: true });
+    writeFileSync(path.join(spool.root, 'cam-1', 'backfill', '1767578400000-10000.mp4'), Buffer.alloc(500));
+    writeFileSync(path.join(spool.root, 'cam-1', 'backfill', 'tmp-job', 'part.mp4'), Buffer.alloc(6));
+    expect(await spool.usedBytes()).toBe(1750);
+    expect(await spool.listReady()).toEqual([ready]);
     await spool.remove(ready.path);
     expect(await spool.listReady('cam-1')).toEqual([]);
   });
