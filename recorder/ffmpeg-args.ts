@@ -43,8 +43,12 @@ export interface FfmpegArgs {
  * Fragmented MP4 with its own moov per segment: playable alone, readable after a crash. A
  * fragment at every keyframe and at least every second bounds what a killed or interrupted
  * ffmpeg can lose to about a second (the remainder is salvaged, see partial-segment.ts).
+ * Video is written at 90 kHz, the RTP clock of every camera: the camera's timestamps are
+ * kept exactly (ffmpeg's default, a multiple of the frame rate, rounds them), and segments
+ * recovered from the camera's card (recorder/backfill/, also 90 kHz) join live ones in a clip
+ * by fragment copy.
  */
-export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000';
+export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:video_track_timescale=90000';
 
 export function buildRecordArgs(o: RecordArgsInput): FfmpegArgs {
   if (!/%0?\d*d/.test(o.filePattern)) throw new Error('filePattern needs a %d field for the segment number');

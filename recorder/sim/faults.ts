@@ -93,13 +93,18 @@ export class CameraFaults extends EventEmitter {
     this.emit('change', this.get());
   }
 
-  /** The camera's own idea of now. */
-  cameraNowMs(): number {
-    return this.clock.nowMs() + this.settings.clockSkewMs;
+  /** The camera's own idea of now (or of the instant atMs of our clock). */
+  cameraNowMs(atMs: number = this.clock.nowMs()): number {
+    return atMs + this.settings.clockSkewMs;
   }
 
-  /** The clock live RTCP sender reports carry (epoch ms): the camera's, or with srClockUnset a day-long count from the NTP epoch. */
-  senderReportNowMs(): number {
-    return this.settings.srClockUnset ? (this.clock.nowMs() % 86_400_000) - NTP_EPOCH_BEFORE_UNIX_MS : this.cameraNowMs();
+  /**
+   * The clock live RTCP sender reports carry (epoch ms): the camera's, or with srClockUnset a
+   * day-long count from the NTP epoch. atMs: the instant of our clock the report's RTP
+   * timestamp was taken at; the two fields must name one instant, or ffmpeg (which times a
+   * two-track stream from each report) shifts the footage by the difference.
+   */
+  senderReportNowMs(atMs: number = this.clock.nowMs()): number {
+    return this.settings.srClockUnset ? (atMs % 86_400_000) - NTP_EPOCH_BEFORE_UNIX_MS : this.cameraNowMs(atMs);
   }
 }

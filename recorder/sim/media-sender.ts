@@ -154,7 +154,7 @@ export class MediaSender {
     const now = this.o.clock.nowMs();
     if (!force && now - this.lastSrMs < (this.o.srIntervalMs ?? 1000)) return;
     this.lastSrMs = now;
-    const cameraNow = this.o.faults.senderReportNowMs();
+    const cameraNow = this.o.faults.senderReportNowMs(now);
     const { videoTrack, audioTrack, timeline, socket, cname } = this.o;
     socket.cork();
     for (const [track, ticks] of [

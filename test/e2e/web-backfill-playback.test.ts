@@ -154,6 +154,8 @@ describe('web UI: playback straight through a gap closed by edge backfill', () =
     const res = await fetch(`${vigil.url}/api/v1/cameras/${CAM.id}/clip?${q}`, { headers: { cookie: auth.cookie } });
     expect(res.status).toBe(200);
     expect(Number(res.headers.get('vigil-backfilled-count'))).toBeGreaterThanOrEqual(1);
+    // Recovered and live segments share the 90 kHz video clock: joined by fragment copy.
+    expect(res.headers.get('vigil-assembly')).toBe('fragment_copy');
     const file = path.join(work, 'clip.mp4');
     writeFileSync(file, Buffer.from(await res.arrayBuffer()));
     const probe = await ffprobe(file);

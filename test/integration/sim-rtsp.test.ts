@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
+import { systemClock, type Clock } from '../../src/clock.ts';
 import { defaultSpec, type SimCameraSpec, type VideoKind } from '../../recorder/sim/camera-spec.ts';
 import { CameraFaults } from '../../recorder/sim/faults.ts';
 import { type CameraMedia, prepareCameraMedia, RtspCameraServer } from '../../recorder/sim/rtsp-server.ts';
@@ -244,6 +244,30 @@ describe('RTSP camera simulator', () => {
     const lastVideo = client.rtp.filter((p) => p.channel === 0 && p.arrivalMs <= sr.arrivalMs).at(-1)!;
     const delta = (lastVideo.timestamp - sr.rtpTimestamp) | 0;
     expect(Math.abs(delta)).toBeLessThan(90_000);
+  });
+
+  // ffmpeg times a two-track stream from each report's NTP/RTP pair: the two fields must name
+  // one instant, or the recording jumps by their difference at every report (seen as ±1 ms
+  // steps at 90 kHz when the pair was read from the clock twice on a busy machine).
+  it('each sender report names one instant in both its NTP and RTP fields', async (ctx) => {
+    let reads = 0;
+    // Reads alternate between now and 1 ms later, as two reads straddling a millisecond do.
+    const jittery: Clock = { nowMs: () => systemClock.nowMs() + (reads++ % 2), setTimer: (ms, fn) => systemClock.setTimer(ms, fn) };
+    const faults = new CameraFaults(jittery);
+    const server = new RtspCameraServer({ spec: H264, faults, clock: jittery, media: media.get(H264.video)! });
+    await server.start();
+    const client = await TestRtspClient.connect(server.url('main', { withCredentials: true }));
+    ctx.onTestFinished(async () => {
+      client.close();
+      await server.stop();
+    });
+    await client.play();
+    const srs = () => client.senderReports.filter((r) => r.channel === 1);
+    await client.until(() => srs().length >= 4, 10_000, 'four video sender reports');
+    const [first, ...rest] = srs();
+    // Ticks elapsed between reports vs NTP time elapsed, in ms (90 ticks per ms).
+    const drift = rest.map((r) => ((r.rtpTimestamp - first!.rtpTimestamp) >>> 0) / 90 - (r.ntpMs - first!.ntpMs));
+    expect(drift.map((d) => Math.round(Math.abs(d) * 10) / 10)).toEqual(rest.map(() => 0));
   });
 
   it('a reader that stops reading gets frames dropped, not an ever-growing buffer', async (ctx) => {

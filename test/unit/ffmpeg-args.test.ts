@@ -40,7 +40,7 @@ describe('record arguments', () => {
     expect(after('-c:v')).toBe('copy');
     expect(after('-f')).toBe('segment');
     expect(after('-segment_time')).toBe('6');
-    expect(after('-segment_format_options')).toBe('movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000');
+    expect(after('-segment_format_options')).toBe('movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:video_track_timescale=90000');
     expect(after('-segment_list')).toBe('pipe:1');
     expect(after('-i')).toBe(base.inputUrl);
     expect(argv.at(-1)).toBe('/spool/c/r1-%06d.mp4');
