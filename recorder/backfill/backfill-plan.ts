@@ -99,7 +99,7 @@ export type AttemptOutcome =
   | { kind: 'fetched'; edgeHas: readonly TimeRange[]; detail: string }
   /** The fetcher failed (camera unreachable again, replay refused, timeout …). */
   | { kind: 'failed'; error: string }
-  /** The camera answered with something Vigil cannot fetch (e.g. H.265 replay): asking again gives the same. */
+  /** The camera answered with something Vigil cannot fetch (e.g. an MJPEG replay): asking again gives the same. */
   | { kind: 'unsupported'; error: string };
 
 export interface JobDecision {

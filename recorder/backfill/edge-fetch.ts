@@ -4,8 +4,11 @@ import { systemClock, type Clock } from '../../src/clock.ts';
 import { VigilError } from '../../src/errors.ts';
 import { intersectRanges, mergeRanges, type TimeRange } from '../../src/time.ts';
 import type { EdgeFetcher, EdgeFetchRequest, EdgeFetchResult, FetchedSegment } from './edge-fetch-types.ts';
-import { writeFmp4Segment } from './fmp4-writer.ts';
-import { H264Depacketizer, parseSpropParameterSets, type AccessUnit } from './h264-depacketizer.ts';
+import { writeFmp4Segment, type VideoConfig } from './fmp4-writer.ts';
+import { H264Depacketizer, parseSpropParameterSets } from './h264-depacketizer.ts';
+import { H265Depacketizer, parseH265Sprops } from './h265-depacketizer.ts';
+import { replayVideoRefusal } from './replay-codec.ts';
+import type { AccessUnit, VideoDepacketizer } from './video-depacketizer.ts';
 import { OnvifEdgeClient } from './onvif-edge-client.ts';
 import { parseOnvifReplayExtension, parseRtpHeader } from './onvif-replay-extension.ts';
 import type { AudioTrackSamples } from './fmp4-audio.ts';
@@ -100,12 +103,11 @@ async function replayRange(clock: Clock, req: EdgeFetchRequest, uri: string, ran
     await rtsp.connect();
     const { sdp } = await rtsp.describe(replayHeaders);
     const video = sdp.media.find((m) => m.kind === 'video');
-    if (!video || video.encoding !== 'H264') {
-      // Not a passing fault: asking again gives the same answer, so the job ends (unsupported).
-      throw new VigilError('camera_replay_failed', `Camera at ${rtsp.address} replays ${video ? video.encoding : 'no video'}; Vigil fetches H.264 edge footage only so far.`, { unsupported: true });
-    }
+    const refusal = replayVideoRefusal(video);
+    // Not a passing fault: asking again gives the same answer, so the job ends (unsupported).
+    if (refusal || !video) throw new VigilError('camera_replay_failed', `Camera at ${rtsp.address} ${refusal}.`, { unsupported: true });
     const frameIntervalMs = video.frameRate ? 1000 / video.frameRate : 40;
-    const depack = new H264Depacketizer(parseSpropParameterSets(video.fmtp.get('sprop-parameter-sets') ?? ''));
+    const depack: VideoDepacketizer = video.encoding === 'H265' ? new H265Depacketizer(parseH265Sprops(video.fmtp)) : new H264Depacketizer(parseSpropParameterSets(video.fmtp.get('sprop-parameter-sets') ?? ''));
     const segmenter = new ReplaySegmenter<Frame>({ range: req.range, segmentTargetMs: req.segmentTargetMs, clockOffsetMs: req.clockOffsetMs, frameIntervalMs });
     const audioChoice = chooseReplayAudio(sdp.media.find((m) => m.kind === 'audio'), req.audio ?? 'auto');
     let audio = 'plan' in audioChoice ? new ReplayAudio(audioChoice.plan, { clockOffsetMs: req.clockOffsetMs, ffmpegPath: req.ffmpegPath ?? 'ffmpeg', log, signal: req.signal }) : null;
@@ -200,15 +202,23 @@ function describeAudio(audio: ReplayAudio | null, leftOut: string | null, segmen
   return `${what}, but ${audio.segmentsWithoutAudio} of ${segments} segment(s) are video only: ${audio.firstFailure}.`;
 }
 
-async function writeSegment(outDir: string, seg: CutSegment<Frame>, depack: H264Depacketizer, frameIntervalMs: number, audio: AudioTrackSamples | null): Promise<FetchedSegment> {
-  // The parameter sets in force at the segment's first keyframe: its own in-band ones, else the latest known.
-  const first = seg.frames[0]!.frame.au.nalUnits;
-  const sps = first.find((n) => (n[0]! & 0x1f) === 7) ?? depack.sps;
-  const pps = first.find((n) => (n[0]! & 0x1f) === 8) ?? depack.pps;
+/** The parameter sets in force at a segment's first keyframe: its own in-band ones, else the latest known. */
+function segmentConfig(firstNals: readonly Buffer[], depack: VideoDepacketizer): VideoConfig {
+  const { syntax } = depack;
+  const set = (kind: 'vps' | 'sps' | 'pps') => firstNals.find((n) => n.length >= syntax.headerBytes && syntax.parameterSet(syntax.type(n)) === kind) ?? depack.sets[kind];
+  const [vps, sps, pps] = [set('vps'), set('sps'), set('pps')];
+  if (syntax.required.includes('vps')) {
+    if (!vps || !sps || !pps) throw new VigilError('camera_replay_failed', 'The replayed stream carried no H.265 parameter sets (VPS/SPS/PPS).');
+    return { codec: 'h265', vps, sps, pps };
+  }
   if (!sps || !pps) throw new VigilError('camera_replay_failed', 'The replayed stream carried no H.264 parameter sets (SPS/PPS).');
+  return { sps, pps };
+}
+
+async function writeSegment(outDir: string, seg: CutSegment<Frame>, depack: VideoDepacketizer, frameIntervalMs: number, audio: AudioTrackSamples | null): Promise<FetchedSegment> {
   const base = seg.frames[0]!.frame.ticks;
   const bytes = writeFmp4Segment(
-    { sps, pps },
+    segmentConfig(seg.frames[0]!.frame.au.nalUnits, depack),
     seg.frames.map(({ frame }) => ({ data: { nalUnits: frame.au.nalUnits }, keyframe: frame.keyframe, ptsTicks: frame.ticks - base })),
     { frameIntervalTicks: Math.round(frameIntervalMs * TICKS_PER_MS), ...(audio ? { audio } : {}) },
   );

@@ -1,16 +1,19 @@
 import { audioTrak, audioTraf, splitAudioRuns, type AacTrackConfig, type AudioRun, type AudioTrackSamples } from './fmp4-audio.ts';
 import { parseH264Sps } from './h264-sps.ts';
+import { parseH265Sps } from './h265-sps.ts';
+import { hvcC, type H265Config } from './hvcc.ts';
 import { box, dinf, emptyStbl, fullBox, MATRIX, u32s } from './mp4-box.ts';
 import { BACKFILL_BRAND } from '../../src/fmp4/source-brand.ts';
 
 /**
- * Builds one fragmented MP4 segment from H.264 access units, shaped like the live segments
+ * Builds one fragmented MP4 segment from H.264 or H.265 access units, shaped like the live segments
  * ffmpeg writes (recorder/ffmpeg-args.ts: frag_keyframe+empty_moov+default_base_moof,
- * frag_duration 1 s): ftyp + moov (avc1/avcC from the SPS/PPS, empty sample tables, mvex),
+ * frag_duration 1 s): ftyp + moov (avc1/avcC from the SPS/PPS, or hev1/hvcC from the
+ * VPS/SPS/PPS, as ffmpeg tags copied HEVC; empty sample tables, mvex),
  * then moof + mdat fragments, a new one at every keyframe and at least every second, the first
  * at a keyframe. Pure: bytes in, bytes out.
  *
- * Timing: one 90 kHz track (the RTP clock). Each sample's presentation time is its frame time;
+ * Timing: one 90 kHz track (the RTP clock, as live segments: recorder/ffmpeg-args.ts). Each sample's presentation time is its frame time;
  * decode times are the sorted presentation times (closed GOPs, so a segment that starts at a
  * keyframe holds every frame its B-frames refer to), composition offsets the difference (signed,
  * trun version 1, only when there are B-frames). The first frame is at decode time 0, so
@@ -37,9 +40,13 @@ export interface WriterSample {
 }
 
 export interface H264Config {
+  codec?: 'h264';
   sps: Buffer;
   pps: Buffer;
 }
+
+export type { H265Config } from './hvcc.ts';
+export type VideoConfig = H264Config | H265Config;
 
 export interface WriteSegmentOptions {
   /** Duration of the last sample; default: the most common interval between frames. */
@@ -94,9 +101,18 @@ function avcC(c: H264Config): Buffer {
   return box('avcC', ...parts);
 }
 
-/** ftyp + moov for one H.264 track at 90 kHz (and an AAC track when `audio` is given). */
-export function buildInit(c: H264Config, audio?: AacTrackConfig): Buffer {
-  const { width, height } = parseH264Sps(c.sps);
+/** The visual sample entry's picture size and codec box. */
+function videoEntry(c: VideoConfig): { type: string; width: number; height: number; config: Buffer } {
+  if (c.codec === 'h265') return { type: 'hev1', ...pick(parseH265Sps(c.sps)), config: hvcC(c) };
+  return { type: 'avc1', ...pick(parseH264Sps(c.sps)), config: avcC(c) };
+}
+
+const pick = ({ width, height }: { width: number; height: number }) => ({ width, height });
+
+/** ftyp + moov for one H.264 or H.265 track at 90 kHz (and an AAC track when `audio` is given). */
+export function buildInit(c: VideoConfig, audio?: AacTrackConfig): Buffer {
+  const entry = videoEntry(c);
+  const { width, height } = entry;
   // ffmpeg's brands, and Vigil's mark of recovered footage (src/fmp4/source-brand.ts).
   const ftyp = box('ftyp', Buffer.from('iso5', 'latin1'), u32s(512), Buffer.from(`iso5iso6mp41${BACKFILL_BRAND}`, 'latin1'));
   const mvhd = fullBox('mvhd', 0, 0, u32s(0, 0, 1000, 0, 0x00010000), Buffer.from([1, 0]), Buffer.alloc(10), MATRIX, Buffer.alloc(24), u32s((audio ? AUDIO_TRACK_ID : TRACK_ID) + 1));
@@ -113,7 +129,7 @@ export function buildInit(c: H264Config, audio?: AacTrackConfig): Buffer {
   visual.writeUInt16BE(1, 40); // frame_count
   visual.writeUInt16BE(0x0018, 74); // depth
   visual.writeInt16BE(-1, 76);
-  const stbl = emptyStbl(box('avc1', visual, avcC(c)));
+  const stbl = emptyStbl(box(entry.type, visual, entry.config));
   const trak = box('trak', tkhd, box('mdia', mdhd, hdlr, box('minf', vmhd, dinf(), stbl)));
   const trex = (id: number) => fullBox('trex', 0, 0, u32s(id, 1, 0, 0, 0));
   if (!audio) return Buffer.concat([ftyp, box('moov', mvhd, trak, box('mvex', trex(TRACK_ID)))]);
@@ -185,7 +201,7 @@ function mostCommonDelta(sortedPts: number[]): number | null {
  * The bytes of one segment. Samples are in decoding order and the first must be a keyframe;
  * throws RangeError otherwise (a caller bug, never camera input: the segmenter guarantees it).
  */
-export function writeFmp4Segment(config: H264Config, samples: readonly WriterSample[], opts: WriteSegmentOptions = {}): Buffer {
+export function writeFmp4Segment(config: VideoConfig, samples: readonly WriterSample[], opts: WriteSegmentOptions = {}): Buffer {
   if (samples.length === 0) throw new RangeError('a segment needs at least one sample');
   if (!samples[0]!.keyframe) throw new RangeError('a segment must start with a keyframe');
   const sortedPts = samples.map((s) => s.ptsTicks).sort((a, b) => a - b);

@@ -63,7 +63,7 @@ class TestEdge {
   inFlight = 0;
   maxInFlight = 0;
   failuresLeft = new Map<string, number>();
-  /** Cameras whose replay Vigil cannot read (as an H.265 camera answers today). */
+  /** Cameras whose replay Vigil cannot read (a codec it does not depacketize, e.g. MJPEG). */
   unsupported = new Set<string>();
   constructor(private readonly cams: Map<string, Camera>) {}
   readonly fetch: EdgeFetcher = async (req) => {
@@ -74,7 +74,7 @@ class TestEdge {
       const cam = this.cams.get(req.cameraId)!;
       if (cam.gate) await cam.gate;
       if (this.unsupported.has(req.cameraId)) {
-        throw new VigilError('camera_replay_failed', 'Camera at 127.0.0.1:8554 replays H265; Vigil fetches H.264 edge footage only so far.', { unsupported: true });
+        throw new VigilError('camera_replay_failed', 'Camera at 127.0.0.1:8554 replays JPEG; Vigil fetches H.264 and H.265 edge footage.', { unsupported: true });
       }
       const left = this.failuresLeft.get(req.cameraId) ?? 0;
       if (left > 0) {

@@ -94,8 +94,8 @@ describe('decideAfterAttempt', () => {
     ['the camera holds the rest but it did not come → retry', [{ startMs: T, endMs: T + 20_000 }], 100_000, fetched(all), now, 'pending', now + 30_000, null],
     ['fetch failed → retry with backoff', all, 0, { kind: 'failed', error: 'connect ECONNREFUSED' }, now, 'pending', now + 30_000, null],
     ['failed past the give-up age → given_up', all, 0, { kind: 'failed', error: 'timeout' }, T + 120_000 + P.giveUpAfterMs + 1, 'given_up', null, 'gave up'],
-    ['unsupported (H.265 replay) → given_up at once, no retry', all, 0, { kind: 'unsupported', error: 'replays H265' }, now, 'given_up', null, 'cannot be fetched'],
-    ['unsupported after something recovered → partial', [{ startMs: T, endMs: T + 20_000 }], 100_000, { kind: 'unsupported', error: 'replays H265' }, now, 'partial', null, 'cannot be fetched'],
+    ['unsupported (a replay codec Vigil cannot read) → given_up at once, no retry', all, 0, { kind: 'unsupported', error: 'replays JPEG' }, now, 'given_up', null, 'cannot be fetched'],
+    ['unsupported after something recovered → partial', [{ startMs: T, endMs: T + 20_000 }], 100_000, { kind: 'unsupported', error: 'replays JPEG' }, now, 'partial', null, 'cannot be fetched'],
     ['failed past the age with something recovered → partial', [{ startMs: T, endMs: T + 20_000 }], 100_000, { kind: 'failed', error: 'timeout' }, T + 120_000 + P.giveUpAfterMs + 1, 'partial', null, 'gave up'],
   ])('%s', (_n, remaining, recoveredMs, outcome, at, state, next, remainingWords) => {
     const d = decideAfterAttempt(job, remaining, recoveredMs, outcome, at, P);

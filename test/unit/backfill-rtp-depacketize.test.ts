@@ -2,34 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { H264Depacketizer, parseSpropParameterSets, type AccessUnit } from '../../recorder/backfill/h264-depacketizer.ts';
 import { encodeOnvifReplayExtension, ntpToEpochMs, parseOnvifReplayExtension, parseRtpHeader, type OnvifReplayInfo } from '../../recorder/backfill/onvif-replay-extension.ts';
 import { packetizeH264 } from '../../recorder/sim/rtp-h264.ts';
+import { rtp, type Pkt } from '../helpers/rtp-test-packets.ts';
 
 const SPS = Buffer.from([0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00]);
 const PPS = Buffer.from([0x68, 0xce, 0x3c, 0x80]);
 const idr = (n: number, size = 100) => Buffer.concat([Buffer.from([0x65]), Buffer.alloc(size - 1, n)]);
 const pslice = (n: number, size = 100) => Buffer.concat([Buffer.from([0x41]), Buffer.alloc(size - 1, n)]);
-
-interface Pkt {
-  seq: number;
-  ts: number;
-  marker: boolean;
-  payload: Buffer;
-  ext?: Buffer;
-  csrcs?: number[];
-  padding?: number;
-}
-
-function rtp(p: Pkt): Buffer {
-  const cc = p.csrcs?.length ?? 0;
-  const head = Buffer.alloc(12 + cc * 4);
-  head[0] = 0x80 | (p.ext ? 0x10 : 0) | (p.padding ? 0x20 : 0) | cc;
-  head[1] = (p.marker ? 0x80 : 0) | 96;
-  head.writeUInt16BE(p.seq & 0xffff, 2);
-  head.writeUInt32BE(p.ts >>> 0, 4);
-  head.writeUInt32BE(0x1234, 8);
-  p.csrcs?.forEach((c, i) => head.writeUInt32BE(c, 12 + i * 4));
-  const pad = p.padding ? Buffer.concat([Buffer.alloc(p.padding - 1), Buffer.from([p.padding])]) : Buffer.alloc(0);
-  return Buffer.concat([head, p.ext ?? Buffer.alloc(0), p.payload, pad]);
-}
 
 /** Packets of access units (each a list of NAL units) through the simulator's packetizer. */
 function packets(aus: Buffer[][], opts: { startSeq?: number; maxPayload?: number } = {}): Pkt[] {
