@@ -6,16 +6,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraSimulator } from '../../recorder/sim/simulator.ts';
 import { defaultSpec } from '../../recorder/sim/camera-spec.ts';
-import { fetchEdgeFootage } from '../../recorder/backfill/edge-fetch.ts';
-import { OnvifEdgeClient } from '../../recorder/backfill/onvif-edge-client.ts';
 import { buildRecordArgs, toArgv } from '../../recorder/ffmpeg-args.ts';
 import { parseInit } from '../../src/fmp4/init-info.ts';
 import { decideAssembly } from '../../src/clip/clip-assembly.ts';
 import { sampleHasParameterSets } from '../../src/fmp4/parameter-sets.ts';
-import { createLogger } from '../../src/logger.ts';
-import { systemClock } from '../../src/clock.ts';
 import { ffprobe } from '../helpers/ffprobe.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { fetchSixSecondsFromCard } from '../helpers/edge-card-fetch.ts';
 
 const run = promisify(execFile);
 
@@ -36,14 +32,8 @@ describe('fetchEdgeFootage from an H.265 camera', () => {
 
   it('replays 6 s into hev1 segments that decode, frame times exact, layout as the live recording', async () => {
     const cam = sim.camera('cam-1');
-    const originMs = cam.edge!.startMs;
-    const range = { startMs: originMs + 1_000, endMs: originMs + 7_000 };
-    const onvif = { host: '127.0.0.1', port: cam.onvif.port, username: cam.spec.username, password: cam.spec.password };
-    const search = new OnvifEdgeClient(onvif, systemClock, { timeoutMs: 4_000, clockOffsetMs: 0 });
-    const { searchXaddr } = await search.getServices();
-    await waitFor('the card to hold the range', async () => ((await search.findRecordings(searchXaddr!))[0]?.latestMs ?? 0) >= range.endMs, { timeoutMs: 15_000, intervalMs: 250 });
-    const out = await mkdtemp(join(dir, 'fetch-'));
-    const r = await fetchEdgeFootage({ cameraId: 'cam-1', onvif, clockOffsetMs: 0, range, segmentTargetMs: 2_000, outDir: out, maxBytesPerSec: null, requestTimeoutMs: 4_000, signal: new AbortController().signal, log: createLogger({ level: 'silent' }) });
+    const r = await fetchSixSecondsFromCard(sim, 'cam-1', dir);
+    const { originMs, range } = r;
     expect(r.segments.map((s) => [s.startMs - originMs, s.durationMs])).toSatisfy((got: number[][]) =>
       got.length === 3 && [[2_000, 2_000], [4_000, 2_000], [6_000, 1_000]].every(([at, len], i) => Math.abs(got[i]![0]! - at!) <= 40 && Math.abs(got[i]![1]! - len!) <= 40),
     );

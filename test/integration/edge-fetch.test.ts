@@ -18,6 +18,7 @@ import { writeFmp4Segment } from '../../recorder/backfill/fmp4-writer.ts';
 import { systemClock } from '../../src/clock.ts';
 import { vigilFailure } from '../helpers/vigil-error.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { fetchSixSecondsFromCard } from '../helpers/edge-card-fetch.ts';
 import { ffprobe } from '../helpers/ffprobe.ts';
 
 const run = promisify(execFile);
@@ -243,18 +244,7 @@ describe('fetchEdgeFootage: backfilled segments carry the camera audio as live s
     return Object.fromEntries(j.streams.map((s) => [s.codec_name, { start: Number(s.start_time), length: Number(s.duration), rate: Number(s.sample_rate ?? 0), channels: s.channels ?? 0 }]));
   }
 
-  /** 6 s from the card (GOP 2 s: segments of 2, 2 and 1 s), once the card holds them. */
-  async function fetchFrom(id: string, over: { ffmpegPath?: string } = {}) {
-    const cam = sim.camera(id);
-    const originMs = cam.edge!.startMs;
-    const range = { startMs: originMs + 1_000, endMs: originMs + 7_000 };
-    const onvif = { host: '127.0.0.1', port: cam.onvif.port, username: cam.spec.username, password: cam.spec.password };
-    const search = new OnvifEdgeClient(onvif, systemClock, { timeoutMs: 4_000, clockOffsetMs: 0 });
-    const { searchXaddr } = await search.getServices();
-    await waitFor('the card to hold the range', async () => ((await search.findRecordings(searchXaddr!))[0]?.latestMs ?? 0) >= range.endMs, { timeoutMs: 15_000, intervalMs: 250 });
-    const out = await mkdtemp(join(dir, `${id}-`));
-    return fetchEdgeFootage({ cameraId: id, onvif, clockOffsetMs: 0, range, segmentTargetMs: 2_000, outDir: out, maxBytesPerSec: null, requestTimeoutMs: 4_000, signal: new AbortController().signal, log: createLogger({ level: 'silent' }), ...over });
-  }
+  const fetchFrom = (id: string, over: { ffmpegPath?: string } = {}) => fetchSixSecondsFromCard(sim, id, dir, over);
 
   it('G.711 that ffmpeg cannot encode: the video is kept, video-only segments, and the detail says why', async () => {
     const r = await fetchFrom('cam-1', { ffmpegPath: join(dir, 'no-such-ffmpeg') });

@@ -23,9 +23,10 @@ beforeAll(async () => {
   for (const spec of [H264, BFRAMES, H265]) media.set(spec.video, await prepareCameraMedia(spec, { loopSeconds: LOOP_SECONDS }));
 }, 300_000);
 
-async function startCamera(ctx: TestContext, spec: SimCameraSpec) {
-  const faults = new CameraFaults(systemClock);
-  const server = new RtspCameraServer({ spec, faults, clock: systemClock, media: media.get(spec.video)! });
+async function startCamera(ctx: TestContext, spec: SimCameraSpec, opts: { clock?: Clock; maxBufferedBytes?: number } = {}) {
+  const clock = opts.clock ?? systemClock;
+  const faults = new CameraFaults(clock);
+  const server = new RtspCameraServer({ spec, faults, clock, media: media.get(spec.video)!, ...(opts.maxBufferedBytes ? { maxBufferedBytes: opts.maxBufferedBytes } : {}) });
   await server.start();
   const clients: TestRtspClient[] = [];
   ctx.onTestFinished(async () => {
@@ -253,15 +254,7 @@ describe('RTSP camera simulator', () => {
     let reads = 0;
     // Reads alternate between now and 1 ms later, as two reads straddling a millisecond do.
     const jittery: Clock = { nowMs: () => systemClock.nowMs() + (reads++ % 2), setTimer: (ms, fn) => systemClock.setTimer(ms, fn) };
-    const faults = new CameraFaults(jittery);
-    const server = new RtspCameraServer({ spec: H264, faults, clock: jittery, media: media.get(H264.video)! });
-    await server.start();
-    const client = await TestRtspClient.connect(server.url('main', { withCredentials: true }));
-    ctx.onTestFinished(async () => {
-      client.close();
-      await server.stop();
-    });
-    await client.play();
+    const client = await (await startCamera(ctx, H264, { clock: jittery })).play();
     const srs = () => client.senderReports.filter((r) => r.channel === 1);
     await client.until(() => srs().length >= 4, 10_000, 'four video sender reports');
     const [first, ...rest] = srs();
@@ -271,15 +264,8 @@ describe('RTSP camera simulator', () => {
   });
 
   it('a reader that stops reading gets frames dropped, not an ever-growing buffer', async (ctx) => {
-    const faults = new CameraFaults(systemClock);
-    const server = new RtspCameraServer({ spec: H264, faults, clock: systemClock, media: media.get('h264')!, maxBufferedBytes: 64 * 1024 });
-    await server.start();
-    const client = await TestRtspClient.connect(server.url('main', { withCredentials: true }));
-    ctx.onTestFinished(async () => {
-      client.close();
-      await server.stop();
-    });
-    await client.play();
+    const { server, play } = await startCamera(ctx, H264, { maxBufferedBytes: 64 * 1024 });
+    const client = await play();
     client.pauseReading();
     await waitFor('frames dropped for the stuck reader', () => server.stats().framesDropped > 0, { timeoutMs: 40_000, intervalMs: 200 });
   }, 60_000);
