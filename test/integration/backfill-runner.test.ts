@@ -220,7 +220,7 @@ describe('backfill runner (real SQLite, fs store, uploader, ffmpeg-made segments
     await s.runner.runDue();
     const [job] = await jobsOf(s.db, 'cam-a');
     expect(job).toMatchObject({ state: 'given_up', attempts: 1 });
-    expect(job!.detail).toContain('H.264 edge footage only');
+    expect(job!.detail).toContain('Vigil fetches H.264 and H.265 edge footage');
     s.clock.advance(3_600_000);
     await s.runner.scanCamera('cam-a');
     await s.runner.runDue();
