@@ -34,6 +34,20 @@ export function rtcpOffsetFrom(srNtpMs: number, arrivalMs: number): number {
   return srNtpMs - arrivalMs;
 }
 
+/**
+ * The best offset of several sender reports of one session: the largest NTP − arrival, i.e.
+ * the report that waited least on the way (network queues, a recorder busy with other work
+ * only ever delay an arrival, which makes the offset look smaller). Null for none.
+ */
+export function bestReportOffset(reports: ReadonlyArray<{ ntpMs: number; arrivalMs: number }>): { offsetMs: number; measuredMs: number } | null {
+  let best: { offsetMs: number; measuredMs: number } | null = null;
+  for (const r of reports) {
+    const offsetMs = rtcpOffsetFrom(r.ntpMs, r.arrivalMs);
+    if (!best || offsetMs > best.offsetMs) best = { offsetMs, measuredMs: r.arrivalMs };
+  }
+  return best;
+}
+
 export type OffsetSource = 'rtcp' | 'onvif';
 
 /** What the SR side gave: an offset, or why there is none (plain words). */

@@ -91,6 +91,19 @@ describe('camera clock offset from RTCP sender reports (simulator)', () => {
     }
   });
 
+  it('a report read while the recorder was busy does not decide the offset: the least delayed one does', async () => {
+    const cam = sim.camera(CAM);
+    cam.faults.set({ clockSkewMs: 5_000 });
+    // For its first 700 ms the reader's clock runs 300 ms ahead, as a recorder busy elsewhere
+    // reads an arrival late: the report sent at PLAY lands in that window, later ones do not.
+    const lateUntil = Date.now() + 700;
+    let lateReads = 0;
+    const busy = { nowMs: () => (Date.now() < lateUntil ? (lateReads++, Date.now() + 300) : Date.now()), setTimer: systemClock.setTimer };
+    const out = await readSenderReportOffset({ url: cam.rtspUrl('main'), username: cam.spec.username, password: cam.spec.password, requestTimeoutMs: 4_000, reports: 3, sampleMs: 4_000 }, busy).finally(() => cam.faults.set({ clockSkewMs: 0 }));
+    expect(lateReads).toBeGreaterThan(0);
+    expect('offsetMs' in out && out.offsetMs).toSatisfy((ms: number) => ms <= 5_001 && 5_000 - ms < 40);
+  });
+
   it('reading an SR with a wrong password is a failure in plain words, no secret in it', async () => {
     const cam = sim.camera(CAM);
     const out = await readSenderReportOffset({ url: cam.rtspUrl('main'), username: cam.spec.username, password: 'not-the-password', requestTimeoutMs: 4_000, waitMs: 4_000 }, systemClock);

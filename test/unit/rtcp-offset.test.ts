@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetricsRegistry } from '../../src/metrics.ts';
-import { chooseClockOffset, rtcpOffsetFrom, senderReportNtpMs, SR_AGREEMENT_MS, type SrOutcome } from '../../recorder/rtcp-offset.ts';
+import { bestReportOffset, chooseClockOffset, rtcpOffsetFrom, senderReportNtpMs, SR_AGREEMENT_MS, type SrOutcome } from '../../recorder/rtcp-offset.ts';
 import { ClockWatch, type ChosenClockReading } from '../../recorder/clock-watch.ts';
 import { createClockMetrics } from '../../recorder/clock-metrics.ts';
 import { edgeResultToReuse, EDGE_FAILED_REUSE_MS, EDGE_RESULT_REUSE_MS, type OnboardResult } from '../../recorder/onboarding.ts';
@@ -42,6 +42,18 @@ describe('RTCP sender report time (pure)', () => {
     [10_000_000, 10_000_000, 0],
   ])('SR %i arriving at %i → offset %i', (ntp, arrival, offset) => {
     expect(rtcpOffsetFrom(ntp, arrival)).toBe(offset);
+  });
+});
+
+describe('the best of several sender reports (pure)', () => {
+  it.each([
+    ['none', [], null],
+    ['one', [{ ntpMs: 10_000, arrivalMs: 9_000 }], { offsetMs: 1_000, measuredMs: 9_000 }],
+    ['the least delayed wins (largest NTP − arrival)', [{ ntpMs: 10_000, arrivalMs: 9_300 }, { ntpMs: 11_000, arrivalMs: 10_002 }, { ntpMs: 12_000, arrivalMs: 11_040 }], { offsetMs: 998, measuredMs: 10_002 }],
+    ['a camera behind us', [{ ntpMs: 5_000, arrivalMs: 95_010 }, { ntpMs: 6_000, arrivalMs: 96_001 }], { offsetMs: -90_001, measuredMs: 96_001 }],
+    ['a tie keeps the first', [{ ntpMs: 2_000, arrivalMs: 1_000 }, { ntpMs: 3_000, arrivalMs: 2_000 }], { offsetMs: 1_000, measuredMs: 1_000 }],
+  ] as const)('%s', (_name, reports, want) => {
+    expect(bestReportOffset(reports)).toEqual(want);
   });
 });
 
