@@ -11,7 +11,7 @@ import { waitFor } from './wait.ts';
 /**
  * Fetches 6 s from a simulated camera's card (from 1 s after its recording began; GOP 2 s, so
  * segments of 2, 2 and 1 s) into a new folder under `dir`, once the camera's own search says
- * the card holds them. The camera clock is taken as true (no skew).
+ * the card holds them. The camera clock is taken as true (no skew). fetchMs: the fetch alone.
  */
 export async function fetchSixSecondsFromCard(sim: CameraSimulator, id: string, dir: string, over: Partial<EdgeFetchRequest> = {}) {
   const cam = sim.camera(id);
@@ -22,6 +22,7 @@ export async function fetchSixSecondsFromCard(sim: CameraSimulator, id: string, 
   const { searchXaddr } = await search.getServices();
   await waitFor('the card to hold the range', async () => ((await search.findRecordings(searchXaddr!))[0]?.latestMs ?? 0) >= range.endMs, { timeoutMs: 15_000, intervalMs: 250 });
   const out = await mkdtemp(join(dir, `${id}-`));
+  const t0 = Date.now();
   const result = await fetchEdgeFootage({ cameraId: id, onvif, clockOffsetMs: 0, range, segmentTargetMs: 2_000, outDir: out, maxBytesPerSec: null, requestTimeoutMs: 4_000, signal: new AbortController().signal, log: createLogger({ level: 'silent' }), ...over });
-  return { ...result, originMs, range };
+  return { ...result, originMs, range, fetchMs: Date.now() - t0 };
 }
