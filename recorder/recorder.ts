@@ -11,7 +11,7 @@ import { EventsRepo } from '../src/db/events-repo.ts';
 import { CamerasRepo } from '../src/db/cameras-repo.ts';
 import { CameraRecorder, type CameraIndex, type CameraSource } from './camera-recorder.ts';
 import { Spool, type ReadyFile } from './spool.ts';
-import { SpoolQuota, spoolHoldsBackBackfill } from './spool-quota.ts';
+import { SpoolQuota, backfillWaitReason } from './spool-quota.ts';
 import { Uploader } from './uploader.ts';
 import { createRecorderMetrics, type RecorderMetrics } from './recorder-metrics.ts';
 import { sourceFor } from './camera-source.ts';
@@ -117,11 +117,7 @@ export class Recorder {
       })),
       freshClockOffset: (cameraId) => this.clockWatch.checkNow(cameraId).then((r) => r?.offsetMs ?? null),
       // Live footage first: while live segments wait for the store, no new backfill starts.
-      holdBack: () => {
-        const waiting = this.uploader.pending();
-        if (waiting > Math.max(4, 2 * this.cameras.size)) return `${waiting} live segments wait for the object store`;
-        return spoolHoldsBackBackfill(this.quota.last);
-      },
+      holdBack: () => backfillWaitReason(this.uploader.pending(), this.cameras.size, this.quota.last),
     });
     // Store reachability (alerts, notices): failed attempts since the last stored segment.
     let consecutiveFailures = 0;

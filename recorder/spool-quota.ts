@@ -41,6 +41,16 @@ export function spoolHoldsBackBackfill(usage: { usedBytes: number; quotaBytes: n
   return `the spool holds ${mb(usage.usedBytes)} MB of the ${mb(usage.quotaBytes)} MB it may hold`;
 }
 
+/**
+ * Why no new backfill job may start now, or null, pure: live footage first. While more live
+ * segments wait for the store than max(4, 2 × cameras) the store is down or slow, and a
+ * fetch would only add to what waits; then the spool's own room (spoolHoldsBackBackfill).
+ */
+export function backfillWaitReason(pendingLiveSegments: number, cameras: number, usage: { usedBytes: number; quotaBytes: number } | null): string | null {
+  if (pendingLiveSegments > Math.max(4, 2 * cameras)) return `${pendingLiveSegments} live segments wait for the object store`;
+  return spoolHoldsBackBackfill(usage);
+}
+
 export interface SpoolQuotaDeps {
   spool: Spool;
   configuredBytes: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveQuotaBytes, spoolHoldsBackBackfill, SPOOL_DISK_RESERVE_BYTES } from '../../recorder/spool-quota.ts';
+import { backfillWaitReason, effectiveQuotaBytes, spoolHoldsBackBackfill, SPOOL_DISK_RESERVE_BYTES } from '../../recorder/spool-quota.ts';
 
 const MB = 1_000_000;
 const GB = 1_000 * MB;
@@ -32,5 +32,21 @@ describe('backfill waits for the spool', () => {
 
   it('says the figures in megabytes', () => {
     expect(spoolHoldsBackBackfill({ usedBytes: 7_400 * MB, quotaBytes: 10 * GB })).toBe('the spool holds 7400 MB of the 10000 MB it may hold');
+  });
+});
+
+describe('why a backfill job waits (live first)', () => {
+  const roomy = { usedBytes: 1 * GB, quotaBytes: 10 * GB };
+  it.each([
+    { name: 'nothing waits, spool roomy', pending: 0, cameras: 3, usage: roomy, want: null },
+    { name: 'a few live segments wait (under max(4, 2 × cameras))', pending: 6, cameras: 3, usage: roomy, want: null },
+    { name: 'more wait than 2 × cameras: the store is behind', pending: 7, cameras: 3, usage: roomy, want: /^7 live segments wait for the object store$/ },
+    { name: 'one camera: at most 4 may wait', pending: 5, cameras: 1, usage: roomy, want: /^5 live segments wait/ },
+    { name: 'the store keeps up but the spool is over half full', pending: 0, cameras: 3, usage: { usedBytes: 6 * GB, quotaBytes: 10 * GB }, want: /^the spool holds 6000 MB/ },
+    { name: 'both: the store reason is given', pending: 9, cameras: 3, usage: { usedBytes: 6 * GB, quotaBytes: 10 * GB }, want: /wait for the object store/ },
+  ])('$name', ({ pending, cameras, usage, want }) => {
+    const why = backfillWaitReason(pending, cameras, usage);
+    if (want === null) expect(why).toBeNull();
+    else expect(why).toMatch(want);
   });
 });
