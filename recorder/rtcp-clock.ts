@@ -8,8 +8,8 @@ import { bestReportOffset, senderReportNtpMs, type SrOutcome } from './rtcp-offs
  * the camera's credentials, given apart from the URL, which never carries them), waits for the
  * first RTCP sender report (bounded), keeps the session up to `sampleMs` more for up to
  * `reports` reports in all, and takes the best SR NTP time − arrival on the injected clock
- * (bestReportOffset: the least delayed report), then tears the session down. Never throws: a camera that gives no SR is a failure in plain
- * words (no URL, no credentials in it). The choice between this and the ONVIF offset is
+ * (bestReportOffset: the least delayed report), then tears the session down. Never throws: a
+ * camera that gives no SR is a failure in plain words (no URL, no credentials in it). The choice between this and the ONVIF offset is
  * chooseClockOffset (rtcp-offset.ts).
  */
 export interface SrTarget {
