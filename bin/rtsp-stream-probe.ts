@@ -44,12 +44,16 @@ export function streamFacts(out: { streams?: Array<Record<string, unknown>> }, w
   return { video: { codec: codec === 'h264' ? 'H264' : 'H265', width: Number(v.width ?? 0), height: Number(v.height ?? 0) }, audio: a ? String(a.codec_name ?? '') || null : null };
 }
 
-/** Pure: ffprobe's error text → the plain reason (the text itself is never passed on). */
+/**
+ * Pure: ffprobe's error text → the plain reason (the text itself is never passed on). Status
+ * words, not bare numbers: the text begins with the URL, whose port may hold "401" or "404"
+ * (a refused connection to port 40181 once read as a wrong password).
+ */
 export function rtspFailure(stderr: string, where: string, timedOut: boolean): VigilError {
-  if (/401|Unauthorized/i.test(stderr)) return new VigilError('camera_auth_failed', `The camera at ${where} rejected the user name or password. Check the credentials.`);
+  if (/Unauthorized|403 Forbidden/i.test(stderr)) return new VigilError('camera_auth_failed', `The camera at ${where} rejected the user name or password. Check the credentials.`);
   if (timedOut || /Connection refused|timed out|No route to host|Network is unreachable|Name or service not known|Connection reset/i.test(stderr)) {
     return new VigilError('camera_unreachable', `The camera at ${where} does not answer RTSP. Check the address and port, the network, and that the camera is switched on.`);
   }
-  if (/404|Not Found/i.test(stderr)) return new VigilError('camera_no_video_profile', `The camera at ${where} has no stream at that path. Check the RTSP address in the camera's manual or web page.`);
+  if (/Not Found/i.test(stderr)) return new VigilError('camera_no_video_profile', `The camera at ${where} has no stream at that path. Check the RTSP address in the camera's manual or web page.`);
   return new VigilError('camera_unreachable', `The stream at ${where} could not be opened. Check the RTSP address and that the camera is switched on.`);
 }

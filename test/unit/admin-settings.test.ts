@@ -153,8 +153,13 @@ describe('camera admin service, pure parts', () => {
     ['', true, 'camera_unreachable'],
     ['method DESCRIBE failed: 404 Not Found', false, 'camera_no_video_profile'],
     ['something odd', false, 'camera_unreachable'],
+    ['method DESCRIBE failed: 403 Forbidden', false, 'camera_auth_failed'],
+    // The port is in the text ffprobe prints: its digits are not a status.
+    ['Connection to tcp://10.0.0.1:40181 failed: Connection refused', false, 'camera_unreachable'],
+    ['Connection to tcp://10.0.0.1:40412 failed: Connection refused', false, 'camera_unreachable'],
+    ['Invalid data found when processing input (port 4401)', false, 'camera_unreachable'],
   ])('an RTSP failure %j is %s', (stderr, timedOut, code) => {
-    const e = rtspFailure(`rtsp://admin:hunter2@10.0.0.1/a: ${stderr}`, 'rtsp://[redacted]@10.0.0.1/a', timedOut);
+    const e = rtspFailure(`rtsp://admin:hunter2@10.0.0.1:40181/a: ${stderr}`, 'rtsp://[redacted]@10.0.0.1:40181/a', timedOut);
     expect(e.code).toBe(code);
     expect(e.message).not.toContain('hunter2');
   });
