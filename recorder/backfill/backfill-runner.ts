@@ -1,26 +1,24 @@
-import { rm } from 'node:fs/promises';
 import { isVigilError } from '../../src/errors.ts';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../src/clock.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { Database } from '../../src/db/schema.ts';
 import type { BackfillConfig } from '../../src/config/backfill-schema.ts';
-import { BackfillRepo, FINAL_BACKFILL_STATES, type BackfillJob } from '../../src/db/backfill-repo.ts';
+import { BackfillRepo, type BackfillJob } from '../../src/db/backfill-repo.ts';
 import { GapsRepo } from '../../src/db/gaps-repo.ts';
-import { EventsRepo } from '../../src/db/events-repo.ts';
 import { CamerasRepo } from '../../src/db/cameras-repo.ts';
 import { FencedWrites, type Fence } from '../../src/db/fenced-writes.ts';
 import { backfilledWithin } from '../../src/db/backfill-index.ts';
-import { mergeRanges, subtractRanges, type TimeRange } from '../../src/time.ts';
+import { mergeRanges, type TimeRange } from '../../src/time.ts';
 import { redactText } from '../../src/redact.ts';
 import type { RecorderEvent } from '../../src/notify/notice.ts';
-import type { ReadyFile } from '../spool.ts';
 import type { EdgeCameraAccess, EdgeFetcher, EdgeSupport } from './edge-fetch-types.ts';
 import {
-  BACKFILL_REASONS, annotateGapDetail, decideAfterAttempt, expiredBeforeAttempt, gapsNeedingJobs, rangesToFetch,
-  type AttemptOutcome, type BackfillPolicy, type GapView,
+  BACKFILL_REASONS, decideAfterAttempt, expiredBeforeAttempt, gapsNeedingJobs,
+  type AttemptOutcome, type BackfillPolicy,
 } from './backfill-plan.ts';
-import { listBackfillFiles, prepareBackfillDir } from './backfill-spool.ts';
+import { prepareBackfillDir } from './backfill-spool.ts';
+import { BackfillJobIo } from './backfill-job-io.ts';
 import type { BackfillUploader } from './backfill-uploader.ts';
 import type { BackfillMetrics } from './backfill-metrics.ts';
 
@@ -90,6 +88,7 @@ export class BackfillRunner {
   private readonly gaps: GapsRepo;
   private readonly cams: CamerasRepo;
   private readonly policy: BackfillPolicy;
+  private readonly io: BackfillJobIo;
   private readonly running = new Map<string, Promise<void>>();
   /** The last holdBack reason logged (logged once per change). */
   private heldFor: string | null = null;
@@ -107,12 +106,13 @@ export class BackfillRunner {
     this.gaps = new GapsRepo(o.db, now);
     this.cams = new CamerasRepo(o.db, now);
     this.policy = policyOf(o.config);
+    this.io = new BackfillJobIo({ db: o.db, clock: o.clock, spoolRoot: o.spoolRoot, uploader: o.uploader, metrics: o.metrics });
   }
 
   /** Resumes jobs a stopped or crashed runner left running, then scans on schedule. */
   async start(): Promise<void> {
     if (!this.o.leases) await this.resume();
-    await this.refreshJobGauge();
+    await this.io.refreshJobGauge();
     this.scheduleScan();
   }
 
@@ -158,7 +158,7 @@ export class BackfillRunner {
     }
     if (added) {
       this.o.log.info({ cameraId, jobs: added }, 'backfill jobs created for gaps the camera may hold');
-      await this.refreshJobGauge();
+      await this.io.refreshJobGauge();
     }
     return added;
   }
@@ -244,16 +244,16 @@ export class BackfillRunner {
       }
       const now = this.o.clock.nowMs();
       if (expiredBeforeAttempt(job, now, this.policy)) {
-        const remaining = await this.remainingOf(job);
+        const remaining = await this.io.remainingOf(job);
         const recoveredMs = sumMs(await backfilledWithin(this.o.db, cameraId, jobRange));
         const d = decideAfterAttempt(job, remaining, recoveredMs, { kind: 'failed', error: 'not tried before the give-up age' }, now, this.policy);
-        await this.finish(job, d, remaining, target, log);
+        await this.io.finish(job, d, remaining, target.fence, log);
         return true;
       }
       await prepareBackfillDir(this.o.spoolRoot, cameraId);
       // What a killed run fetched but did not upload is uploaded first (nothing is fetched twice).
-      await this.uploadWaiting(cameraId, fence, signal, log, true);
-      const asked = await this.remainingOf(job);
+      await this.io.uploadWaiting(cameraId, fence, signal, log, true);
+      const asked = await this.io.remainingOf(job);
       const camera = await this.cams.get(cameraId);
       const fresh = this.o.freshClockOffset ? await this.o.freshClockOffset(cameraId).catch(() => null) : null;
       const clockOffsetMs = fresh ?? (typeof camera?.details.clockOffsetMs === 'number' ? camera.details.clockOffsetMs : 0);
@@ -276,15 +276,15 @@ export class BackfillRunner {
           const error = redactText((e as Error).message ?? String(e));
           outcome = isVigilError(e) && e.details['unsupported'] === true ? { kind: 'unsupported', error } : { kind: 'failed', error };
         }
-        await this.uploadWaiting(cameraId, fence, signal, log, false);
+        await this.io.uploadWaiting(cameraId, fence, signal, log, false);
         if (outcome) break;
       }
       outcome ??= { kind: 'fetched', edgeHas: mergeRanges(edgeHas), detail: details.join('; ') };
       this.o.metrics.attempts.inc({ camera: cameraId, outcome: outcome.kind });
-      const remaining = await this.remainingOf(job);
+      const remaining = await this.io.remainingOf(job);
       const recoveredMs = sumMs(await backfilledWithin(this.o.db, cameraId, jobRange));
       const d = decideAfterAttempt(job, remaining, recoveredMs, outcome, this.o.clock.nowMs(), this.policy);
-      await this.finish(job, d, remaining, target, log);
+      await this.io.finish(job, d, remaining, target.fence, log);
       return true;
     } catch (e) {
       // Stopping (or an unexpected error): the job is pending again; files fetched so far stay
@@ -293,62 +293,6 @@ export class BackfillRunner {
       if (!signal.aborted) throw e;
       return false;
     }
-  }
-
-  private async finish(job: BackfillJob, d: ReturnType<typeof decideAfterAttempt>, remaining: TimeRange[], target: BackfillTarget, log: Logger): Promise<void> {
-    await this.repo.update(job.id, { state: d.state, attempts: d.attempts, nextAttemptMs: d.nextAttemptMs, recoveredMs: d.recoveredMs, detail: d.detail });
-    const gained = d.recoveredMs - job.recoveredMs;
-    if (gained > 0) this.o.metrics.recoveredSeconds.inc({ camera: job.cameraId }, gained / 1000);
-    const final = FINAL_BACKFILL_STATES.includes(d.state);
-    if (final && d.remainingDetail && remaining.length > 0) {
-      // The pieces left keep their reason; their detail says what backfill found.
-      const jobRange = { startMs: job.gapStartMs, endMs: job.gapEndMs };
-      const left = (await this.gaps.overlapping(job.cameraId, jobRange)).filter((g) => BACKFILL_REASONS.has(g.reason));
-      for (const reason of new Set(left.map((g) => g.reason))) {
-        const detail = annotateGapDetail(left.find((g) => g.reason === reason)?.detail ?? '', d.remainingDetail);
-        await this.gaps.setDetailWithin(job.cameraId, jobRange, reason, detail);
-      }
-    }
-    if (gained > 0 || final) {
-      const event = { cameraId: job.cameraId, atMs: this.o.clock.nowMs(), fromState: 'backfill', toState: d.state, detail: d.detail };
-      if (target.fence) await new FencedWrites(this.o.db, () => this.o.clock.nowMs()).insertEvent(event, target.fence);
-      else await new EventsRepo(this.o.db).insert(event);
-    }
-    (final ? log.info.bind(log) : log.warn.bind(log))({ state: d.state, recoveredMs: d.recoveredMs, attempts: d.attempts, nextAttemptMs: d.nextAttemptMs, detail: d.detail }, 'backfill attempt finished');
-    await this.refreshJobGauge();
-  }
-
-  /** The job's range pieces still stored as gaps. */
-  private async remainingOf(job: BackfillJob): Promise<TimeRange[]> {
-    const gaps: GapView[] = (await this.gaps.overlapping(job.cameraId, { startMs: job.gapStartMs, endMs: job.gapEndMs })).map((g) => ({ startMs: g.startMs, endMs: g.endMs, reason: g.reason }));
-    return rangesToFetch(job, gaps);
-  }
-
-  /**
-   * Uploads the files waiting in the camera's backfill area. A file not lying wholly inside
-   * the camera's current gaps (e.g. a replay that began at a keyframe before the gap) is
-   * removed unsent: indexing it would count footage twice, and its put could replace the
-   * object of a live segment with the same timing.
-   */
-  private async uploadWaiting(cameraId: string, fence: Fence | null, signal: AbortSignal, log: Logger, removeUnfinished: boolean): Promise<void> {
-    const files = await listBackfillFiles(this.o.spoolRoot, cameraId, { removeUnfinished });
-    if (files.length === 0) return;
-    const envelope = { startMs: files[0]!.startMs, endMs: Math.max(...files.map((f) => f.startMs + f.durationMs)) };
-    const gapRanges = mergeRanges((await this.gaps.overlapping(cameraId, envelope)).map((g) => ({ startMs: g.startMs, endMs: g.endMs })));
-    const placeable: ReadyFile[] = [];
-    for (const f of files) {
-      const r = { startMs: f.startMs, endMs: f.startMs + f.durationMs };
-      if (subtractRanges(r, gapRanges).length === 0) placeable.push(f);
-      else {
-        log.warn({ file: f.path, startMs: r.startMs, endMs: r.endMs }, 'fetched segment overlaps footage already accounted for; not indexed');
-        await rm(f.path, { force: true });
-      }
-    }
-    await this.o.uploader.upload(placeable, fence, signal);
-  }
-
-  private async refreshJobGauge(): Promise<void> {
-    this.o.metrics.setJobs(await this.repo.countByState());
   }
 
   private later(delayMs: number, fn: () => Promise<void>): void {
