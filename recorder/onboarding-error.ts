@@ -13,7 +13,7 @@ const UNREACHABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|E
  * is not one: "connect ECONNREFUSED 127.0.0.1:40181" once read as a wrong password, which
  * parks the camera on the 5-minute auth retry instead of reconnecting within seconds.
  */
-const REJECTED = /NotAuthorized|not authori[sz]ed|authentication failed|(?<![\w.:/-])401(?![\w.:])/i;
+const REJECTED = /NotAuthorized|not authori[sz]ed|authentication failed|(?<![\w.:/-])401(?![\w:]|\.\d)/i;
 
 /**
  * What went wrong while talking ONVIF to a camera, as a typed error an operator can act on.

@@ -19,6 +19,8 @@ describe('asOnboardingError', () => {
     [err('Sender not Authorized'), undefined, 'camera_auth_failed'],
     [err('ter:NotAuthorized'), 1_000, 'camera_auth_failed'],
     [err('HTTP 401'), undefined, 'camera_auth_failed'],
+    [err('the camera answered 401.'), undefined, 'camera_auth_failed'],
+    [err('bad reply from 10.0.401.7'), undefined, 'camera_unreachable'],
     [err('Digest authentication failed 401'), MAX_AUTH_SKEW_MS + 60_000, 'camera_clock_skew'],
     [err('Sender not Authorized'), -(MAX_AUTH_SKEW_MS + 1), 'camera_clock_skew'],
     [err('Sender not Authorized'), MAX_AUTH_SKEW_MS, 'camera_auth_failed'],
