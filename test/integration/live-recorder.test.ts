@@ -62,14 +62,17 @@ describe('live view from the recorder', () => {
 
   it('50 concurrent viewers of one camera over WebSocket: one RTSP session, everyone starts at a keyframe and keeps up', async () => {
     const cam = rig.sim.camera('cam-2');
-    expect(cam.rtsp.activeSessions()).toBe(1);
+    // The recorder's own session, once the clock reading it opens when a camera starts
+    // recording (a few seconds, for its sender reports) has ended.
+    const SETTLE = { timeoutMs: 15_000 };
+    await waitFor('cam-2 on one RTSP session', () => cam.rtsp.activeSessions() === 1, SETTLE);
     const viewers = Array.from({ length: 50 }, () => new LiveViewerClient(wsUrl('cam-2')));
     await Promise.all(viewers.map((v) => v.opened()));
     await waitFor('50 viewers on the recorder', async () => (await metricValue(rig.registry, 'vigil_live_subscribers', { camera: 'cam-2' })) === 50);
     expect(await metricValue(rig.registry, 'vigil_live_viewers', { camera: 'cam-2' })).toBe(50);
     await waitFor('3 s of media at every viewer', () => viewers.every((v) => v.mediaSpanS() >= 3), { timeoutMs: 20_000 });
-    expect(cam.rtsp.activeSessions()).toBe(1);
-    expect(rig.sim.activeRtspSessions()).toBe(2); // one per camera, however many watch
+    // One per camera, however many watch (viewers' sessions would stay; a clock reading ends).
+    await waitFor('one RTSP session per camera', () => cam.rtsp.activeSessions() === 1 && rig.sim.activeRtspSessions() === 2, SETTLE);
     for (const v of viewers) {
       expect(v.controls[0]).toMatchObject({ type: 'stream', cameraId: 'cam-2' });
       expect(v.order[0]).toBe('init');

@@ -72,7 +72,9 @@ describe('live between a recorder process and the API', () => {
       expect(v.fragments[0]!.keyframe).toBe(true);
       expect(v.controls.filter((c) => c.type === 'skipped')).toEqual([]);
     }
-    expect(sim.activeRtspSessions()).toBe(1);
+    // One camera session however many watch (the recorder's clock reading, opened when the
+    // camera started recording, ends after a few seconds; viewers' sessions would stay).
+    await waitFor('one RTSP session', () => sim.activeRtspSessions() === 1, { timeoutMs: 15_000 });
     const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/cameras/cam-1/live/snapshot.jpg?width=200`, { headers: { 'x-test-user': 'chair' } });
     expect(res.status).toBe(200);
     expect(await sharp(Buffer.from(await res.arrayBuffer())).metadata()).toMatchObject({ format: 'jpeg', width: 200 });
