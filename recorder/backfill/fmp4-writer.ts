@@ -6,17 +6,18 @@ import { box, dinf, emptyStbl, fullBox, MATRIX, u32s } from './mp4-box.ts';
 import { BACKFILL_BRAND } from '../../src/fmp4/source-brand.ts';
 
 /**
- * Builds one fragmented MP4 segment from H.264 or H.265 access units, shaped like the live segments
- * ffmpeg writes (recorder/ffmpeg-args.ts: frag_keyframe+empty_moov+default_base_moof,
+ * Builds one fragmented MP4 segment from H.264 or H.265 access units, shaped like the live
+ * segments ffmpeg writes (recorder/ffmpeg-args.ts: frag_keyframe+empty_moov+default_base_moof,
  * frag_duration 1 s): ftyp + moov (avc1/avcC from the SPS/PPS, or hev1/hvcC from the
  * VPS/SPS/PPS, as ffmpeg tags copied HEVC; empty sample tables, mvex),
  * then moof + mdat fragments, a new one at every keyframe and at least every second, the first
  * at a keyframe. Pure: bytes in, bytes out.
  *
- * Timing: one 90 kHz track (the RTP clock, as live segments: recorder/ffmpeg-args.ts). Each sample's presentation time is its frame time;
- * decode times are the sorted presentation times (closed GOPs, so a segment that starts at a
- * keyframe holds every frame its B-frames refer to), composition offsets the difference (signed,
- * trun version 1, only when there are B-frames). The first frame is at decode time 0, so
+ * Timing: one 90 kHz track (the RTP clock, as live segments: recorder/ffmpeg-args.ts). Each
+ * sample's presentation time is its frame time; decode times are the sorted presentation times
+ * (closed GOPs, so a segment that starts at a keyframe holds every frame its B-frames refer to;
+ * an H.265 open GOP's leading pictures after a CRA are skipped by decoders), composition
+ * offsets the difference (signed, trun version 1, only when there are B-frames). The first frame is at decode time 0, so
  * wall-clock time of a frame = segment startMs + its media time, as for live segments
  * (src/fmp4/fragment-times.ts). Sample durations are the exact differences of frame times; the
  * last one lasts one frame interval.
