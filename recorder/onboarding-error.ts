@@ -27,10 +27,11 @@ export function asOnboardingError(e: unknown, where: string, clockOffsetMs?: num
   const code = String((e as NodeJS.ErrnoException)?.code ?? '');
   // The errno code decides first: a refused or reset connection is never a wrong password,
   // whatever digits its message carries.
-  if (UNREACHABLE.test(code) || (!REJECTED.test(msg) && UNREACHABLE.test(msg))) {
+  const rejected = REJECTED.test(msg);
+  if (UNREACHABLE.test(code) || (!rejected && UNREACHABLE.test(msg))) {
     return new VigilError('camera_unreachable', `Camera at ${where} does not answer ONVIF (${code || msg.slice(0, 80)}). Check the address and port, the network, and that ONVIF is enabled on the camera.`);
   }
-  if (REJECTED.test(msg)) {
+  if (rejected) {
     if (clockOffsetMs !== undefined && Math.abs(clockOffsetMs) > MAX_AUTH_SKEW_MS) {
       return new VigilError('camera_clock_skew', `Camera at ${where} rejected the login and its clock is ${Math.round(clockOffsetMs / 60_000)} min off ours. Set the camera's time (enable NTP), then try again.`, { clockOffsetMs });
     }

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -102,35 +103,28 @@ export function planSpoolDrops(ready: readonly ReadyFile[], usedBytes: number, q
 
 /** Bytes of the files under a folder, at any depth (a file removed meanwhile counts 0). */
 async function treeBytes(dir: string): Promise<number> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw e;
-  }
   let total = 0;
-  for (const e of entries) {
+  for (const e of await entriesOf(dir)) {
     const p = path.join(dir, e.name);
     total += e.isDirectory() ? await treeBytes(p) : await stat(p).then((s) => s.size, () => 0);
   }
   return total;
 }
 
-async function listNames(dir: string): Promise<string[]> {
+/** A folder's entries; none when the folder does not exist (yet). */
+async function entriesOf(dir: string): Promise<Dirent[]> {
   try {
-    return await readdir(dir);
+    return await readdir(dir, { withFileTypes: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
 }
 
+async function listNames(dir: string): Promise<string[]> {
+  return (await entriesOf(dir)).map((d) => d.name);
+}
+
 async function listDirs(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+  return (await entriesOf(dir)).filter((d) => d.isDirectory()).map((d) => d.name);
 }

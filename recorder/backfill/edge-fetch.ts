@@ -207,7 +207,7 @@ function segmentConfig(firstNals: readonly Buffer[], depack: VideoDepacketizer):
   const { syntax } = depack;
   const set = (kind: 'vps' | 'sps' | 'pps') => firstNals.find((n) => n.length >= syntax.headerBytes && syntax.parameterSet(syntax.type(n)) === kind) ?? depack.sets[kind];
   const [vps, sps, pps] = [set('vps'), set('sps'), set('pps')];
-  if (syntax.required.includes('vps')) {
+  if (syntax.codec === 'h265') {
     if (!vps || !sps || !pps) throw new VigilError('camera_replay_failed', 'The replayed stream carried no H.265 parameter sets (VPS/SPS/PPS).');
     return { codec: 'h265', vps, sps, pps };
   }

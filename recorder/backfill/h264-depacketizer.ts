@@ -8,6 +8,7 @@ export function h264NalType(nal: Buffer): number {
 }
 
 export const H264_SYNTAX: NalSyntax = {
+  codec: 'h264',
   headerBytes: 1,
   type: h264NalType,
   isSingle: (t) => t >= 1 && t <= 23,

@@ -9,7 +9,11 @@ export function h265NalType(nal: Buffer): number {
   return (nal[0]! >> 1) & 0x3f;
 }
 
+/** Parameter set NAL unit types. */
+export const H265_NAL = { VPS: 32, SPS: 33, PPS: 34 } as const;
+
 export const H265_SYNTAX: NalSyntax = {
+  codec: 'h265',
   headerBytes: 2,
   type: h265NalType,
   isSingle: (t) => t <= 47,
@@ -19,7 +23,7 @@ export const H265_SYNTAX: NalSyntax = {
   fragmentedHeader: (p) => Buffer.from([(p[0]! & 0x81) | ((p[2]! & 0x3f) << 1), p[1]!]),
   isPicture: (t) => t <= 31,
   isKeyframe: (t) => t >= 16 && t <= 23,
-  parameterSet: (t) => (t === 32 ? 'vps' : t === 33 ? 'sps' : t === 34 ? 'pps' : null),
+  parameterSet: (t) => (t === H265_NAL.VPS ? 'vps' : t === H265_NAL.SPS ? 'sps' : t === H265_NAL.PPS ? 'pps' : null),
   required: ['vps', 'sps', 'pps'],
 };
 

@@ -1,5 +1,6 @@
 import { box } from './mp4-box.ts';
 import { parseH265Sps } from './h265-sps.ts';
+import { H265_NAL } from './h265-depacketizer.ts';
 
 /**
  * The HEVCDecoderConfigurationRecord box (ISO/IEC 14496-15 §8.3.3.1) of a `hev1` sample
@@ -14,10 +15,6 @@ export interface H265Config {
   sps: Buffer;
   pps: Buffer;
 }
-
-const VPS = 32;
-const SPS = 33;
-const PPS = 34;
 
 export function hvcC(c: H265Config): Buffer {
   const info = parseH265Sps(c.sps);
@@ -42,5 +39,5 @@ export function hvcC(c: H265Config): Buffer {
     h.writeUInt16BE(nal.length, 3);
     return Buffer.concat([h, nal]);
   };
-  return box('hvcC', head, array(VPS, c.vps), array(SPS, c.sps), array(PPS, c.pps));
+  return box('hvcC', head, array(H265_NAL.VPS, c.vps), array(H265_NAL.SPS, c.sps), array(H265_NAL.PPS, c.pps));
 }

@@ -27,6 +27,7 @@ export type ParameterSetKind = 'vps' | 'sps' | 'pps';
 
 /** What differs between the H.264 and H.265 payload formats. */
 export interface NalSyntax {
+  codec: 'h264' | 'h265';
   /** NAL header length: 1 (H.264) or 2 (H.265). */
   headerBytes: 1 | 2;
   type(nal: Buffer): number;

@@ -6,7 +6,7 @@ import { fillPath, ROUTES } from '../feature-routes.ts';
 import { reasonText, useI18n } from '../i18n.ts';
 import { afterPlaylistEnd, playbackStart, playlistRange } from '../playback-start.ts';
 import { navigate } from '../router.ts';
-import { formatDateTime, formatTime, isoInZone } from '../time-format.ts';
+import { formatDateTime, formatTime } from '../time-format.ts';
 import type { Zoom } from '../timeline-scale.ts';
 import { rangeQuery, timelinePath } from '../range-query.ts';
 import { useLoad } from '../use-load.ts';
